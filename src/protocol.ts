@@ -1,0 +1,211 @@
+/**
+ * The wire protocol between the panel and the server extension.
+ *
+ * This mirrors docs/protocol.md exactly: REST payloads, and the typed
+ * messages exchanged over the `api/opencodeinterpreter/chat` WebSocket.
+ * Field names keep the server's snake_case on purpose.
+ */
+
+/**
+ * Base path of every route of the server extension, relative to the base URL.
+ */
+export const API_NAMESPACE = 'api/opencodeinterpreter';
+
+/**
+ * Where the model file comes from.
+ */
+export type ModelSource = 'path' | 'hub' | 'embedded';
+
+/**
+ * Lifecycle of the model: absent → loading → ready | error.
+ */
+export type ModelState = 'absent' | 'loading' | 'ready' | 'error';
+
+/**
+ * The model's status (`GET /status`, `POST /load`, and `status` pushes).
+ */
+export interface IStatus {
+  /** Display name of the model. */
+  model: string;
+  source: ModelSource;
+  state: ModelState;
+  /** 0..1 while a loading phase has a known size, else null. */
+  progress: number | null;
+  /** What is happening ("Assembling model"), or the error's reason. */
+  message: string;
+  n_ctx: number;
+  n_threads: number;
+  n_gpu_layers: number;
+  /** Whether this llama.cpp build can offload to a GPU. */
+  gpu_offload: boolean;
+}
+
+/**
+ * Body of an error answer on the REST routes.
+ */
+export interface IErrorBody {
+  message: string;
+}
+
+/**
+ * The role of one chat message.
+ */
+export type Role = 'system' | 'user' | 'assistant';
+
+/**
+ * One message of a conversation, as the model sees it.
+ */
+export interface IChatMessage {
+  role: Role;
+  content: string;
+}
+
+/* ------------------------------ client → server ------------------------------ */
+
+/**
+ * Ask for a streamed answer to a conversation.
+ */
+export interface IChatRequest {
+  type: 'chat';
+  /** Unique per connection. */
+  id: string;
+  messages: IChatMessage[];
+  max_tokens?: number;
+  temperature?: number;
+}
+
+/**
+ * Stop a request; it then ends with `done` (`cancelled: true`).
+ */
+export interface ICancelRequest {
+  type: 'cancel';
+  id: string;
+}
+
+/**
+ * Any message the client sends.
+ */
+export type ClientMessage = IChatRequest | ICancelRequest;
+
+/* ------------------------------ server → client ------------------------------ */
+
+/**
+ * Sent on connect, then on every change of the model's state or load progress.
+ */
+export interface IStatusMessage {
+  type: 'status';
+  status: IStatus;
+}
+
+/**
+ * One streamed piece of an answer.
+ */
+export interface ITokenMessage {
+  type: 'token';
+  id: string;
+  text: string;
+}
+
+/**
+ * Token counts of a finished request.
+ */
+export interface IUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/**
+ * Timings of a finished request.
+ */
+export interface ITimings {
+  first_token_s: number;
+  tokens_per_second: number;
+}
+
+/**
+ * A request finished, normally or cancelled.
+ */
+export interface IDoneMessage {
+  type: 'done';
+  id: string;
+  usage: IUsage;
+  timings: ITimings;
+  cancelled: boolean;
+}
+
+/**
+ * A request failed; `id` is null when the error cannot be tied to a request.
+ */
+export interface IErrorMessage {
+  type: 'error';
+  id: string | null;
+  message: string;
+}
+
+/**
+ * Any message the server sends.
+ */
+export type ServerMessage =
+  | IStatusMessage
+  | ITokenMessage
+  | IDoneMessage
+  | IErrorMessage;
+
+/**
+ * Parse one WebSocket frame from the server.
+ *
+ * Returns null for anything that is not a known, well-formed server message,
+ * so that callers only ever see values of the union above.
+ */
+export function parseServerMessage(data: unknown): ServerMessage | null {
+  if (typeof data !== 'string') {
+    return null;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (!isObject(value)) {
+    return null;
+  }
+  let valid: boolean;
+  switch (value.type) {
+    case 'status':
+      valid = isStatus(value.status);
+      break;
+    case 'token':
+      valid = typeof value.id === 'string' && typeof value.text === 'string';
+      break;
+    case 'done':
+      valid =
+        typeof value.id === 'string' && typeof value.cancelled === 'boolean';
+      break;
+    case 'error':
+      valid =
+        (value.id === null || typeof value.id === 'string') &&
+        typeof value.message === 'string';
+      break;
+    default:
+      valid = false;
+  }
+  return valid ? (value as unknown as ServerMessage) : null;
+}
+
+/**
+ * Whether a value looks like a `Status` object.
+ */
+export function isStatus(value: unknown): value is IStatus {
+  return (
+    isObject(value) &&
+    typeof value.model === 'string' &&
+    typeof value.state === 'string' &&
+    ['absent', 'loading', 'ready', 'error'].includes(value.state) &&
+    typeof value.message === 'string'
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

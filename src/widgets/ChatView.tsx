@@ -1,0 +1,326 @@
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { ChatModel, IChatEntry } from '../model';
+import { MarkdownView } from './MarkdownView';
+
+/**
+ * Props shared by the views of the panel.
+ */
+export interface IChatViewProps {
+  model: ChatModel;
+  rendermime: IRenderMimeRegistry;
+  trans: TranslationBundle;
+}
+
+/**
+ * The whole panel: status line, conversation, composer.
+ * It re-renders on `model.changed` and holds no logic of its own.
+ */
+export function ChatView(props: IChatViewProps): JSX.Element {
+  const { model } = props;
+  return (
+    <UseSignal signal={model.changed}>
+      {() => (
+        <div className="jp-oci-chat">
+          <Header {...props} />
+          {model.error !== null && <ErrorBanner {...props} />}
+          <MessageList {...props} />
+          <Composer {...props} />
+        </div>
+      )}
+    </UseSignal>
+  );
+}
+
+/**
+ * The model's name and state, load progress, speed of the last answer and
+ * the Clear button.
+ */
+function Header(props: IChatViewProps): JSX.Element {
+  const { model, trans } = props;
+  const status = model.status;
+  const state = status?.state ?? 'absent';
+  const connection = model.connectionState;
+  const progress =
+    status?.state === 'loading' && typeof status.progress === 'number'
+      ? Math.round(Math.min(1, Math.max(0, status.progress)) * 100)
+      : null;
+
+  let label: string;
+  if (!status) {
+    label =
+      connection === 'connected' ? trans.__('Waiting…') : trans.__('Connecting…');
+  } else if (state === 'loading') {
+    const what = status.message || trans.__('Loading');
+    label = progress === null ? `${what}…` : `${what}… ${progress}%`;
+  } else if (state === 'ready') {
+    label = trans.__('Ready');
+  } else if (state === 'error') {
+    label = trans.__('Error: %1', status.message || trans.__('unknown'));
+  } else {
+    label = trans.__('Not loaded');
+  }
+  const reconnecting = status !== null && connection !== 'connected';
+
+  return (
+    <div className="jp-oci-header">
+      <div
+        className="jp-oci-status"
+        data-state={state}
+        data-connection={connection}
+        role="status"
+        aria-live="polite"
+      >
+        <span className="jp-oci-status-model" title={status?.model}>
+          {status?.model || trans.__('Local model')}
+        </span>
+        <span className="jp-oci-status-label">{label}</span>
+        {reconnecting && (
+          <span className="jp-oci-status-connection">
+            {trans.__('Reconnecting…')}
+          </span>
+        )}
+        {state === 'loading' && (
+          <div
+            className="jp-oci-progress"
+            role="progressbar"
+            aria-label={trans.__('Model loading progress')}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={progress ?? undefined}
+            data-indeterminate={progress === null ? 'true' : 'false'}
+          >
+            <div
+              className="jp-oci-progress-bar"
+              style={progress === null ? undefined : { width: `${progress}%` }}
+            />
+          </div>
+        )}
+      </div>
+      <div className="jp-oci-header-actions">
+        {model.lastTokensPerSecond !== null && (
+          <span
+            className="jp-oci-speed"
+            title={trans.__('Generation speed of the last answer')}
+          >
+            {trans.__('%1 tok/s', model.lastTokensPerSecond.toFixed(1))}
+          </span>
+        )}
+        <button
+          type="button"
+          className="jp-Button jp-mod-minimal jp-oci-clear"
+          aria-label={trans.__('Clear conversation')}
+          title={trans.__('Clear conversation')}
+          disabled={model.messages.length === 0}
+          onClick={() => model.clear()}
+        >
+          {trans.__('Clear')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * An error not tied to one answer.
+ */
+function ErrorBanner(props: IChatViewProps): JSX.Element {
+  const { model, trans } = props;
+  return (
+    <div className="jp-oci-error" role="alert">
+      <span className="jp-oci-error-text">{model.error}</span>
+      <button
+        type="button"
+        className="jp-Button jp-mod-minimal jp-oci-error-dismiss"
+        aria-label={trans.__('Dismiss error')}
+        title={trans.__('Dismiss error')}
+        onClick={() => model.dismissError()}
+      >
+        ×
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The conversation. Keeps the newest message in view while the user has not
+ * scrolled up.
+ */
+function MessageList(props: IChatViewProps): JSX.Element {
+  const { model, rendermime, trans } = props;
+  const scroller = React.useRef<HTMLDivElement>(null);
+  const content = React.useRef<HTMLDivElement>(null);
+  const stick = React.useRef(true);
+
+  const scrollToEnd = React.useCallback(() => {
+    const node = scroller.current;
+    if (node && stick.current) {
+      node.scrollTop = node.scrollHeight;
+    }
+  }, []);
+
+  React.useLayoutEffect(scrollToEnd);
+
+  React.useEffect(() => {
+    // Markdown renders asynchronously: follow the content's height too.
+    const node = content.current;
+    if (!node || typeof ResizeObserver === 'undefined') {
+      return;
+    }
+    const observer = new ResizeObserver(scrollToEnd);
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [scrollToEnd]);
+
+  const onScroll = (): void => {
+    const node = scroller.current;
+    if (node) {
+      stick.current =
+        node.scrollHeight - node.scrollTop - node.clientHeight < 40;
+    }
+  };
+
+  return (
+    <div
+      className="jp-oci-messages"
+      ref={scroller}
+      onScroll={onScroll}
+      role="log"
+      aria-label={trans.__('Conversation')}
+      aria-busy={model.busy}
+    >
+      <div className="jp-oci-messages-content" ref={content}>
+        {model.messages.length === 0 ? (
+          <div className="jp-oci-empty">
+            {trans.__(
+              'Ask the local model to write, explain or fix Python code. Enter sends, Shift+Enter adds a new line.'
+            )}
+          </div>
+        ) : (
+          model.messages.map(entry => (
+            <Message
+              key={entry.id}
+              entry={entry}
+              rendermime={rendermime}
+              trans={props.trans}
+            />
+          ))
+        )}
+      </div>
+    </div>
+  );
+}
+
+interface IMessageProps {
+  entry: IChatEntry;
+  rendermime: IRenderMimeRegistry;
+  trans: TranslationBundle;
+}
+
+/**
+ * One message. Entries are immutable, so unchanged messages skip rendering.
+ */
+const Message = React.memo(function Message(
+  props: IMessageProps
+): JSX.Element {
+  const { entry, rendermime, trans } = props;
+  const author = entry.role === 'user' ? trans.__('You') : trans.__('Assistant');
+  return (
+    <div
+      className={`jp-oci-message jp-oci-message-${entry.role}`}
+      data-role={entry.role}
+      data-state={entry.state}
+      aria-label={author}
+    >
+      <div className="jp-oci-message-author">{author}</div>
+      {entry.role === 'user' ? (
+        <div className="jp-oci-message-text">{entry.content}</div>
+      ) : entry.content === '' && entry.state === 'streaming' ? (
+        <div className="jp-oci-typing" aria-label={trans.__('Generating')}>
+          <span />
+          <span />
+          <span />
+        </div>
+      ) : (
+        <MarkdownView source={entry.content} rendermime={rendermime} />
+      )}
+      {entry.state === 'cancelled' && (
+        <div className="jp-oci-message-note">{trans.__('Stopped.')}</div>
+      )}
+      {entry.state === 'error' && (
+        <div className="jp-oci-message-error" role="alert">
+          {entry.error ?? trans.__('The answer failed.')}
+        </div>
+      )}
+      {entry.tokensPerSecond !== undefined && (
+        <div className="jp-oci-message-meta">
+          {trans.__('%1 tok/s', entry.tokensPerSecond.toFixed(1))}
+        </div>
+      )}
+    </div>
+  );
+});
+
+/**
+ * The input box with Send and Stop. Enter sends, Shift+Enter adds a line.
+ */
+function Composer(props: IChatViewProps): JSX.Element {
+  const { model, trans } = props;
+  const [draft, setDraft] = React.useState('');
+
+  const submit = (): void => {
+    if (model.send(draft)) {
+      setDraft('');
+    }
+  };
+
+  const onKeyDown = (event: React.KeyboardEvent<HTMLTextAreaElement>): void => {
+    if (
+      event.key === 'Enter' &&
+      !event.shiftKey &&
+      !event.nativeEvent.isComposing
+    ) {
+      event.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <div className="jp-oci-composer">
+      <textarea
+        className="jp-oci-input"
+        aria-label={trans.__('Message to the assistant')}
+        placeholder={trans.__('Ask about code… (Enter to send)')}
+        rows={3}
+        value={draft}
+        onChange={event => setDraft(event.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <div className="jp-oci-composer-actions">
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-reject jp-oci-stop"
+          aria-label={trans.__('Stop generating')}
+          title={trans.__('Stop generating')}
+          disabled={!model.busy}
+          onClick={() => model.cancel()}
+        >
+          {trans.__('Stop')}
+        </button>
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-accept jp-oci-send"
+          aria-label={trans.__('Send message')}
+          title={trans.__('Send message (Enter)')}
+          disabled={model.busy || draft.trim() === ''}
+          onClick={submit}
+        >
+          {trans.__('Send')}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,3 @@
+export * from './ChatPanel';
+export * from './ChatView';
+export * from './MarkdownView';
