@@ -1,0 +1,95 @@
+"""Tornado handlers: authenticate, authorize, validate, then hand over to the engine or a chat session."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web, websocket
+
+from .chat import ChatSession
+from .protocol import status_message
+
+if TYPE_CHECKING:
+    from .app import OpenCodeInterpreter
+    from .engine import EngineStatus, LlamaEngine
+
+AUTH_RESOURCE = "opencodeinterpreter"
+
+
+class _AssistantHandler(ExtensionHandlerMixin):
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def assistant(self) -> OpenCodeInterpreter:
+        app: OpenCodeInterpreter = self.extensionapp
+        return app
+
+    @property
+    def engine(self) -> LlamaEngine:
+        return self.assistant.engine
+
+
+class StatusHandler(_AssistantHandler, APIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish(json.dumps(self.engine.status.to_json()))
+
+
+class LoadHandler(_AssistantHandler, APIHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        self.engine.start_loading()
+        self.set_status(202)
+        self.finish(json.dumps(self.engine.status.to_json()))
+
+
+class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket.WebSocketHandler):
+    """The streaming chat; one :class:`ChatSession` per connection."""
+
+    _session: ChatSession | None = None
+    _unsubscribe: Any = None
+
+    async def pre_get(self) -> None:
+        authorized = await ensure_async(self.authorizer.is_authorized(self, self.current_user, "execute", AUTH_RESOURCE))
+        if not authorized:
+            raise web.HTTPError(403)
+
+    @ws_authenticated
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        await self.pre_get()
+        result = super().get(*args, **kwargs)
+        if result is not None:
+            await result
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        super().open(*args, **kwargs)
+        self._session = ChatSession(self.engine, self.assistant.generation_defaults, self._send)
+        self._unsubscribe = self.engine.subscribe(self._on_status)
+        self._send(status_message(self.engine.status))
+
+    def on_message(self, message: str | bytes) -> None:
+        assert self._session is not None
+        self._session.handle(message)
+
+    def on_close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._session is not None:
+            self._session.close()
+
+    def _on_status(self, status: EngineStatus) -> None:
+        self._send(status_message(status))
+
+    def _send(self, message: dict[str, Any]) -> None:
+        try:
+            self.write_message(json.dumps(message))
+        except websocket.WebSocketClosedError:
+            self.on_close()
