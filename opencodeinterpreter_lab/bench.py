@@ -75,9 +75,15 @@ class _Server:
         Path(self._dir.name, "jupyter_server_config.json").write_text(json.dumps(config))
         self._process = subprocess.Popen(
             [
-                sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={self.port}",
-                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self._dir.name}",
-                f"--config={Path(self._dir.name, 'jupyter_server_config.json')}", "--ServerApp.allow_root=True",
+                sys.executable,
+                "-m",
+                "jupyter_server",
+                "--no-browser",
+                f"--port={self.port}",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={self._dir.name}",
+                f"--config={Path(self._dir.name, 'jupyter_server_config.json')}",
+                "--ServerApp.allow_root=True",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -214,7 +220,9 @@ def run_stream_benchmark(model: str, model_path: str, threads: int, tokens: int,
     raw_tps = statistics.median(r.tokens_per_second for r in raw_runs)
     cold = statistics.median(c for c, _ in ttft)
     warm = statistics.median(w for _, w in ttft)
-    print(f"decode tok/s   raw llama-cpp-python {raw_tps:6.2f}   WebSocket {ws_tps:6.2f}   ratio {ws_tps / raw_tps:.3f}")
+    print(
+        f"decode tok/s   raw llama-cpp-python {raw_tps:6.2f}   WebSocket {ws_tps:6.2f}   ratio {ws_tps / raw_tps:.3f}"
+    )
     print(f"first token s  cold turn {cold:6.2f}   warm second turn {warm:6.2f}   ratio {warm / cold:.3f}")
     print(f"stream/raw {ws_tps / raw_tps:.3f} (target >= 0.97); warm/cold TTFT {warm / cold:.3f} (target <= 0.20)")
     return 0

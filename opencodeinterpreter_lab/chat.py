@@ -65,9 +65,7 @@ class ChatSession:
         if request.id in self._requests:
             self._send(error_message(request.id, f"A request with id {request.id!r} is already in flight."))
             return
-        messages: list[ChatMessage] = [
-            {"role": m.role, "content": m.content} for m in request.messages
-        ]
+        messages: list[ChatMessage] = [{"role": m.role, "content": m.content} for m in request.messages]
         if self._defaults.system_prompt and messages[0]["role"] != "system":
             messages.insert(0, {"role": "system", "content": self._defaults.system_prompt})
         generation = self._engine.generate(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import Any
 
 from .models import CATALOG, DEFAULT_MODEL, ModelError, ProgressCallback, choose_model, resolve_model

