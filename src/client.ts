@@ -226,7 +226,10 @@ export class AssistantClient implements IDisposable {
     const message: ClientMessage = {
       type: 'chat',
       id,
-      messages: options.messages.map(m => ({ role: m.role, content: m.content }))
+      messages: options.messages.map(m => ({
+        role: m.role,
+        content: m.content
+      }))
     };
     if (options.maxTokens !== undefined) {
       message.max_tokens = options.maxTokens;
@@ -392,12 +395,8 @@ export class AssistantClient implements IDisposable {
   ): Promise<IStatus> {
     const settings = this.serverSettings;
     const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endpoint);
-    let response: Response;
-    try {
-      response = await ServerConnection.makeRequest(url, init, settings);
-    } catch (error) {
-      throw new ServerConnection.NetworkError(error as TypeError);
-    }
+    // Adds the token and XSRF headers; network failures become NetworkError.
+    const response = await ServerConnection.makeRequest(url, init, settings);
     const text = await response.text();
     let body: unknown = null;
     if (text) {

@@ -72,6 +72,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: trans.__('Open OpenCodeInterpreter Assistant'),
       caption: trans.__('Chat with the local code model'),
       icon: args => (args.isPalette ? undefined : assistantIcon),
+      describedBy: {
+        args: { type: 'object', properties: {} }
+      },
       execute: () => {
         if (!panel.isAttached) {
           app.shell.add(panel, 'right', { rank: 900 });

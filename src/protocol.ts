@@ -146,10 +146,7 @@ export interface IErrorMessage {
  * Any message the server sends.
  */
 export type ServerMessage =
-  | IStatusMessage
-  | ITokenMessage
-  | IDoneMessage
-  | IErrorMessage;
+  IStatusMessage | ITokenMessage | IDoneMessage | IErrorMessage;
 
 /**
  * Parse one WebSocket frame from the server.

@@ -52,7 +52,9 @@ function Header(props: IChatViewProps): JSX.Element {
   let label: string;
   if (!status) {
     label =
-      connection === 'connected' ? trans.__('Waiting…') : trans.__('Connecting…');
+      connection === 'connected'
+        ? trans.__('Waiting…')
+        : trans.__('Connecting…');
   } else if (state === 'loading') {
     const what = status.message || trans.__('Loading');
     label = progress === null ? `${what}…` : `${what}… ${progress}%`;
@@ -223,11 +225,10 @@ interface IMessageProps {
 /**
  * One message. Entries are immutable, so unchanged messages skip rendering.
  */
-const Message = React.memo(function Message(
-  props: IMessageProps
-): JSX.Element {
+const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
   const { entry, rendermime, trans } = props;
-  const author = entry.role === 'user' ? trans.__('You') : trans.__('Assistant');
+  const author =
+    entry.role === 'user' ? trans.__('You') : trans.__('Assistant');
   return (
     <div
       className={`jp-oci-message jp-oci-message-${entry.role}`}

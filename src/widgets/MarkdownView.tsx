@@ -66,7 +66,10 @@ export function MarkdownView(props: IMarkdownViewProps): JSX.Element {
       target
         .renderModel(model)
         .catch((reason: unknown) => {
-          console.error('OpenCodeInterpreter: markdown rendering failed', reason);
+          console.error(
+            'OpenCodeInterpreter: markdown rendering failed',
+            reason
+          );
         })
         .finally(() => {
           state.busy = false;

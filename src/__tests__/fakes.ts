@@ -1,0 +1,144 @@
+import { ServerConnection } from '@jupyterlab/services';
+
+import { IStatus } from '../protocol';
+
+/**
+ * A stand-in for the browser's WebSocket: records what the client sends and
+ * lets a test open, feed and drop the connection. Nothing else is mocked.
+ */
+export class FakeWebSocket {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+
+  /** Every socket constructed since the last `reset()`, oldest first. */
+  static instances: FakeWebSocket[] = [];
+
+  static reset(): void {
+    FakeWebSocket.instances = [];
+  }
+
+  static get last(): FakeWebSocket {
+    const socket = FakeWebSocket.instances[FakeWebSocket.instances.length - 1];
+    if (!socket) {
+      throw new Error('No WebSocket was opened');
+    }
+    return socket;
+  }
+
+  constructor(readonly url: string) {
+    FakeWebSocket.instances.push(this);
+  }
+
+  readyState = FakeWebSocket.CONNECTING;
+  sent: string[] = [];
+  closeCalls = 0;
+  onopen: ((event: Event) => void) | null = null;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onclose: ((event: CloseEvent) => void) | null = null;
+  onerror: ((event: Event) => void) | null = null;
+
+  send(data: string): void {
+    if (this.readyState !== FakeWebSocket.OPEN) {
+      throw new Error('send() on a WebSocket that is not open');
+    }
+    this.sent.push(data);
+  }
+
+  close(): void {
+    this.closeCalls += 1;
+    this.drop(1000);
+  }
+
+  /** The messages sent so far, parsed. */
+  get messages(): any[] {
+    return this.sent.map(data => JSON.parse(data));
+  }
+
+  /** The server accepts the connection. */
+  open(): void {
+    this.readyState = FakeWebSocket.OPEN;
+    this.onopen?.(new Event('open'));
+  }
+
+  /** The server sends a message. */
+  receive(message: unknown): void {
+    const data =
+      typeof message === 'string' ? message : JSON.stringify(message);
+    this.onmessage?.(new MessageEvent('message', { data }));
+  }
+
+  /** The connection drops (or is refused). */
+  drop(code = 1006): void {
+    if (this.readyState === FakeWebSocket.CLOSED) {
+      return;
+    }
+    this.readyState = FakeWebSocket.CLOSED;
+    this.onerror?.(new Event('error'));
+    this.onclose?.({ code, reason: '', wasClean: code === 1000 } as CloseEvent);
+  }
+}
+
+/**
+ * Server settings whose WebSocket is the fake, and whose fetch is `fetch`.
+ */
+export function makeSettings(
+  options: Partial<ServerConnection.ISettings> = {}
+): ServerConnection.ISettings {
+  return ServerConnection.makeSettings({
+    baseUrl: 'http://localhost:8888/base/',
+    wsUrl: 'ws://localhost:8888/base/',
+    token: 'secret token',
+    appendToken: true,
+    WebSocket: FakeWebSocket as unknown as typeof WebSocket,
+    fetch: () => Promise.reject(new Error('unexpected fetch')),
+    ...options
+  });
+}
+
+/**
+ * A `Status` with overrides.
+ */
+export function makeStatus(overrides: Partial<IStatus> = {}): IStatus {
+  return {
+    model: 'Qwen2.5-Coder-1.5B-Instruct Q4_K_M',
+    source: 'embedded',
+    state: 'absent',
+    progress: null,
+    message: '',
+    n_ctx: 8192,
+    n_threads: 2,
+    n_gpu_layers: 0,
+    gpu_offload: false,
+    ...overrides
+  };
+}
+
+/**
+ * A `done` message for a request.
+ */
+export function doneMessage(
+  id: string,
+  overrides: { cancelled?: boolean; tokensPerSecond?: number } = {}
+): Record<string, unknown> {
+  return {
+    type: 'done',
+    id,
+    usage: { prompt_tokens: 12, completion_tokens: 3 },
+    timings: {
+      first_token_s: 0.2,
+      tokens_per_second: overrides.tokensPerSecond ?? 18.5
+    },
+    cancelled: overrides.cancelled ?? false
+  };
+}
+
+/**
+ * Let pending promise callbacks run (works with fake timers too).
+ */
+export async function flushPromises(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await Promise.resolve();
+  }
+}

@@ -1,0 +1,190 @@
+import {
+  RenderMimeRegistry,
+  standardRendererFactories
+} from '@jupyterlab/rendermime';
+import { Widget } from '@lumino/widgets';
+import { act } from 'react';
+
+import { AssistantClient } from '../client';
+import { ChatModel } from '../model';
+import { ChatPanel } from '../widgets';
+import {
+  FakeWebSocket,
+  doneMessage,
+  flushPromises,
+  makeSettings,
+  makeStatus
+} from './fakes';
+
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+/**
+ * Type into a React-controlled textarea.
+ */
+function typeInto(textarea: HTMLTextAreaElement, value: string): void {
+  const setter = Object.getOwnPropertyDescriptor(
+    HTMLTextAreaElement.prototype,
+    'value'
+  )!.set!;
+  setter.call(textarea, value);
+  textarea.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+function press(
+  target: HTMLElement,
+  key: string,
+  init: KeyboardEventInit = {}
+): void {
+  target.dispatchEvent(
+    new KeyboardEvent('keydown', {
+      key,
+      bubbles: true,
+      cancelable: true,
+      ...init
+    })
+  );
+}
+
+describe('ChatPanel', () => {
+  let panel: ChatPanel;
+  let client: AssistantClient;
+  let fetch: jest.Mock;
+
+  const $ = <T extends Element = HTMLElement>(selector: string): T => {
+    const node = panel.node.querySelector<T>(selector);
+    if (!node) {
+      throw new Error(`No element matches ${selector}`);
+    }
+    return node;
+  };
+
+  beforeEach(async () => {
+    FakeWebSocket.reset();
+    fetch = jest.fn(
+      async () =>
+        new Response(JSON.stringify(makeStatus({ state: 'loading' })), {
+          status: 202
+        })
+    );
+    client = new AssistantClient({ serverSettings: makeSettings({ fetch }) });
+    const model = new ChatModel({ client });
+    const rendermime = new RenderMimeRegistry({
+      initialFactories: standardRendererFactories
+    });
+    panel = new ChatPanel({ model, rendermime });
+    await act(async () => {
+      Widget.attach(panel, document.body);
+      await panel.renderPromise;
+    });
+  });
+
+  afterEach(async () => {
+    await act(async () => {
+      panel.dispose();
+    });
+    client.dispose();
+  });
+
+  it('has the stable id and class names', () => {
+    expect(panel.id).toBe('opencodeinterpreter-panel');
+    expect(panel.node.classList).toContain('jp-oci-panel');
+    for (const selector of [
+      '.jp-oci-status',
+      '.jp-oci-input',
+      '.jp-oci-send',
+      '.jp-oci-stop',
+      '.jp-oci-clear'
+    ]) {
+      expect(panel.node.querySelector(selector)).not.toBeNull();
+    }
+    for (const selector of ['.jp-oci-send', '.jp-oci-stop', '.jp-oci-clear']) {
+      expect($(selector).getAttribute('aria-label')).toBeTruthy();
+    }
+    expect($('.jp-oci-input').getAttribute('aria-label')).toBeTruthy();
+  });
+
+  it('starts loading the model when first shown', async () => {
+    await act(flushPromises);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect((fetch.mock.calls[0] as any)[0].method).toBe('POST');
+  });
+
+  it('shows the model state and load progress', async () => {
+    // The answer to POST /load, until the socket pushes statuses.
+    expect($('.jp-oci-status').dataset.state).toBe('loading');
+    expect($('[role="progressbar"]').dataset.indeterminate).toBe('true');
+    const socket = FakeWebSocket.last;
+    await act(async () => {
+      socket.open();
+      socket.receive({
+        type: 'status',
+        status: makeStatus({
+          state: 'loading',
+          progress: 0.5,
+          message: 'Assembling model'
+        })
+      });
+    });
+    expect($('.jp-oci-status').dataset.state).toBe('loading');
+    expect($('.jp-oci-status').textContent).toContain('Assembling model');
+    expect($('[role="progressbar"]').getAttribute('aria-valuenow')).toBe('50');
+
+    await act(async () => {
+      socket.receive({
+        type: 'status',
+        status: makeStatus({ state: 'error', message: 'GGUF missing' })
+      });
+    });
+    expect($('.jp-oci-status').dataset.state).toBe('error');
+    expect($('.jp-oci-status').textContent).toContain('GGUF missing');
+  });
+
+  it('sends on Enter, streams the answer and stops on Stop', async () => {
+    const socket = FakeWebSocket.last;
+    await act(async () => socket.open());
+    const input = $<HTMLTextAreaElement>('.jp-oci-input');
+
+    await act(async () => {
+      typeInto(input, 'Sort a list');
+    });
+    // Shift+Enter is a new line, not a send.
+    await act(async () => press(input, 'Enter', { shiftKey: true }));
+    expect(socket.sent).toHaveLength(0);
+
+    await act(async () => press(input, 'Enter'));
+    const chat = socket.messages[0];
+    expect(chat).toMatchObject({
+      type: 'chat',
+      messages: [{ role: 'user', content: 'Sort a list' }]
+    });
+    expect(input.value).toBe('');
+    expect($<HTMLButtonElement>('.jp-oci-stop').disabled).toBe(false);
+
+    await act(async () => {
+      socket.receive({ type: 'token', id: chat.id, text: 'Use sorted()' });
+      await flushPromises();
+    });
+    const user = $('.jp-oci-message[data-role="user"]');
+    const assistant = $('.jp-oci-message[data-role="assistant"]');
+    expect(user.textContent).toContain('Sort a list');
+    expect(assistant.textContent).toContain('Use sorted()');
+    expect(assistant.dataset.state).toBe('streaming');
+
+    await act(async () => $('.jp-oci-stop').click());
+    expect(socket.messages[1]).toEqual({ type: 'cancel', id: chat.id });
+
+    await act(async () => {
+      socket.receive(
+        doneMessage(chat.id, { cancelled: true, tokensPerSecond: 12.5 })
+      );
+      await flushPromises();
+    });
+    expect(assistant.dataset.state).toBe('cancelled');
+    expect($<HTMLButtonElement>('.jp-oci-stop').disabled).toBe(true);
+    expect($('.jp-oci-speed').textContent).toContain('12.5');
+
+    await act(async () => $('.jp-oci-clear').click());
+    expect(panel.node.querySelectorAll('.jp-oci-message')).toHaveLength(0);
+  });
+});
