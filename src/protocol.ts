@@ -118,8 +118,10 @@ export interface IUsage {
  * Timings of a finished request.
  */
 export interface ITimings {
-  first_token_s: number;
-  tokens_per_second: number;
+  /** Null when no token was generated. */
+  first_token_s: number | null;
+  /** Null when fewer than two tokens were generated. */
+  tokens_per_second: number | null;
 }
 
 /**

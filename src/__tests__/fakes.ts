@@ -120,7 +120,7 @@ export function makeStatus(overrides: Partial<IStatus> = {}): IStatus {
  */
 export function doneMessage(
   id: string,
-  overrides: { cancelled?: boolean; tokensPerSecond?: number } = {}
+  overrides: { cancelled?: boolean; tokensPerSecond?: number | null } = {}
 ): Record<string, unknown> {
   return {
     type: 'done',
@@ -128,7 +128,10 @@ export function doneMessage(
     usage: { prompt_tokens: 12, completion_tokens: 3 },
     timings: {
       first_token_s: 0.2,
-      tokens_per_second: overrides.tokensPerSecond ?? 18.5
+      tokens_per_second:
+        overrides.tokensPerSecond === undefined
+          ? 18.5
+          : overrides.tokensPerSecond
     },
     cancelled: overrides.cancelled ?? false
   };

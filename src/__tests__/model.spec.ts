@@ -160,10 +160,15 @@ describe('ChatModel', () => {
       socket.receive(doneMessage(lastChat().id, { tokensPerSecond: 20 }));
       await flushPromises();
       model.send('two');
+      socket.receive(doneMessage(lastChat().id, { tokensPerSecond: null }));
+      await flushPromises();
+      expect(model.lastTokensPerSecond).toBe(20);
+      expect(model.messages[3]).toMatchObject({ state: 'complete' });
+      expect(model.messages[3].tokensPerSecond).toBeUndefined();
+      model.send('three');
       socket.receive(doneMessage(lastChat().id, { tokensPerSecond: 0 }));
       await flushPromises();
       expect(model.lastTokensPerSecond).toBe(20);
-      expect(model.messages[3].tokensPerSecond).toBeUndefined();
     });
   });
 
