@@ -11,21 +11,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .models import CATALOG, DEFAULT_MODEL, ModelError, ProgressCallback, choose_model, resolve_model
+from .models import CATALOG, DEFAULT_MODEL, ModelError, choose_model, resolve_model
 
 
-def _progress_bar() -> tuple[Any, ProgressCallback]:
-    from tqdm import tqdm
+class _ProgressBar:
+    """A terminal progress bar that appears only once there is progress to show."""
 
-    bar = tqdm(total=100, unit="%", bar_format="{desc}: {percentage:3.0f}%|{bar}|", file=sys.stderr)
+    def __init__(self) -> None:
+        self._bar: Any = None
 
-    def report(message: str, fraction: float | None) -> None:
-        bar.set_description_str(message)
+    def __call__(self, message: str, fraction: float | None) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=100, bar_format="{desc}: {percentage:3.0f}%|{bar}|", file=sys.stderr)
+        self._bar.set_description_str(message)
         if fraction is not None:
-            bar.n = round(fraction * 100)
-        bar.refresh()
+            self._bar.n = round(fraction * 100)
+        self._bar.refresh()
 
-    return bar, report
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def _cmd_model(args: argparse.Namespace) -> int:
@@ -34,9 +41,9 @@ def _cmd_model(args: argparse.Namespace) -> int:
     app = OpenCodeInterpreter()
     choice = choose_model(args.model_path or "", model=args.model or app.model)
     cache_dir = Path(args.cache_dir or app.cache_dir)
-    bar, report = _progress_bar()
+    bar = _ProgressBar()
     try:
-        path = resolve_model(choice, cache_dir, report)
+        path = resolve_model(choice, cache_dir, bar)
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
