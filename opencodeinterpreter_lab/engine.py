@@ -278,7 +278,7 @@ class LlamaEngine:
         from llama_cpp import llama_cpp
 
         started = time.perf_counter()
-        prompt = self.tokenize_chat(llama, generation.messages)
+        prompt = self._tokenize_chat(llama, generation.messages)
         n_ctx = llama.n_ctx()
         generation.usage.prompt_tokens = len(prompt)
         if len(prompt) >= n_ctx:
@@ -320,7 +320,7 @@ class LlamaEngine:
                 last_token_at - first_token_at
             )
 
-    def tokenize_chat(self, llama: Llama, messages: Sequence[ChatMessage]) -> list[int]:
+    def _tokenize_chat(self, llama: Llama, messages: Sequence[ChatMessage]) -> list[int]:
         """Render ``messages`` with the model's chat template and tokenize them, ready to generate the answer."""
         rendered = self._chat_format(messages=list(messages))
         tokens: list[int] = llama.tokenize(
