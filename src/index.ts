@@ -3,19 +3,35 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  Dialog,
+  ICommandPalette,
+  showDialog
+} from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  TranslationBundle,
+  nullTranslator
+} from '@jupyterlab/translation';
+import * as React from 'react';
 
 import { AssistantClient } from './client';
 import { assistantIcon } from './icons';
 import { ChatModel, IChatSettings } from './model';
+import { NotebookBridge } from './notebook';
 import { ChatPanel } from './widgets';
 
 export * from './client';
+export * from './codeblocks';
+export * from './context';
 export * from './model';
+export * from './notebook';
+export * from './outputs';
 export * from './protocol';
 export { ChatPanel } from './widgets';
 
@@ -24,6 +40,8 @@ export { ChatPanel } from './widgets';
  */
 export namespace CommandIDs {
   export const open = 'opencodeinterpreter:open';
+  export const askAboutCell = 'opencodeinterpreter:ask-about-cell';
+  export const explainCell = 'opencodeinterpreter:explain-cell';
 }
 
 const PLUGIN_ID = 'opencodeinterpreter-lab:plugin';
@@ -42,7 +60,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ILauncher,
     ILayoutRestorer,
     ISettingRegistry,
-    ITranslator
+    ITranslator,
+    INotebookTracker
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -51,7 +70,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     launcher: ILauncher | null,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    notebookTracker: INotebookTracker | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(
       'opencodeinterpreter_lab'
@@ -59,7 +79,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const client = new AssistantClient({
       serverSettings: app.serviceManager.serverSettings
     });
-    const model = new ChatModel({ client });
+    const notebook = notebookTracker
+      ? new NotebookBridge({ tracker: notebookTracker })
+      : undefined;
+    const model = new ChatModel({
+      client,
+      notebook,
+      confirmRun: code => confirmRun(code, trans),
+      copyToClipboard: text => Clipboard.copyToSystem(text)
+    });
     const panel = new ChatPanel({
       model,
       rendermime,
@@ -76,16 +104,58 @@ const plugin: JupyterFrontEndPlugin<void> = {
         args: { type: 'object', properties: {} }
       },
       execute: () => {
-        if (!panel.isAttached) {
-          app.shell.add(panel, 'right', { rank: 900 });
-        }
-        app.shell.activateById(panel.id);
+        showPanel();
       }
     });
-    palette?.addItem({
-      command: CommandIDs.open,
-      category: trans.__('OpenCodeInterpreter')
+    const showPanel = (): void => {
+      if (!panel.isAttached) {
+        app.shell.add(panel, 'right', { rank: 900 });
+      }
+      app.shell.activateById(panel.id);
+    };
+    const hasCell = (): boolean =>
+      !!notebookTracker?.currentWidget && !!notebookTracker.activeCell;
+
+    app.commands.addCommand(CommandIDs.askAboutCell, {
+      label: trans.__('Ask the Assistant about This Cell'),
+      caption: trans.__(
+        'Open the assistant with the active cell as the context of the next message'
+      ),
+      icon: args => (args.isPalette ? undefined : assistantIcon),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: hasCell,
+      execute: () => {
+        showPanel();
+        model.askAboutCell();
+        panel.focusInput();
+      }
     });
+    app.commands.addCommand(CommandIDs.explainCell, {
+      label: trans.__('Explain This Cell with the Assistant'),
+      caption: trans.__('Ask the assistant to explain the active cell'),
+      icon: args => (args.isPalette ? undefined : assistantIcon),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => hasCell() && !model.busy,
+      execute: () => {
+        showPanel();
+        model.explainCell();
+      }
+    });
+    notebookTracker?.activeCellChanged.connect(() => {
+      app.commands.notifyCommandChanged(CommandIDs.askAboutCell);
+      app.commands.notifyCommandChanged(CommandIDs.explainCell);
+    });
+
+    for (const command of [
+      CommandIDs.open,
+      CommandIDs.askAboutCell,
+      CommandIDs.explainCell
+    ]) {
+      palette?.addItem({
+        command,
+        category: trans.__('OpenCodeInterpreter')
+      });
+    }
     launcher?.add({ command: CommandIDs.open, category: trans.__('Other') });
 
     if (settingRegistry) {
@@ -109,5 +179,35 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/**
+ * Ask the user whether code from an answer may run in their kernel.
+ */
+async function confirmRun(
+  code: string,
+  trans: TranslationBundle
+): Promise<boolean> {
+  const result = await showDialog({
+    title: trans.__('Run this code in the notebook’s kernel?'),
+    body: React.createElement(
+      'div',
+      { className: 'jp-oci-confirm-run' },
+      React.createElement(
+        'p',
+        null,
+        trans.__(
+          'The code goes into a new cell below the active cell and runs in the live kernel, with access to its variables and your files.'
+        )
+      ),
+      React.createElement('pre', { className: 'jp-oci-confirm-code' }, code)
+    ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Run') })
+    ],
+    defaultButton: 1
+  });
+  return result.button.accept;
+}
 
 export default plugin;

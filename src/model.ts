@@ -3,6 +3,15 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { AssistantClient, ChatError, ChatStream } from './client';
+import { ICodeBlock, extractCodeBlocks } from './codeblocks';
+import {
+  ICellContext,
+  contextBudgetTokens,
+  contextLabel,
+  formatCellContext
+} from './context';
+import { INotebookBridge, IRunResult } from './notebook';
+import { formatExecutionResult, summarizeOutputs } from './outputs';
 import { IChatMessage, IDoneMessage, IStatus } from './protocol';
 
 /**
@@ -15,12 +24,21 @@ export interface IChatSettings {
   temperature: number;
   /** System prompt; empty means the server's default. */
   systemPrompt: string;
+  /** Send the active cell's source (and selection) with each message. */
+  includeActiveCell: boolean;
+  /** Tokens the cell context may take; 0 means a quarter of n_ctx. */
+  contextBudgetTokens: number;
+  /** Ask before running code from an answer in the kernel. */
+  confirmRun: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
   maxTokens: 512,
   temperature: 0.2,
-  systemPrompt: ''
+  systemPrompt: '',
+  includeActiveCell: true,
+  contextBudgetTokens: 0,
+  confirmRun: true
 });
 
 /**
@@ -41,6 +59,49 @@ export interface IChatEntry {
   readonly error?: string;
   /** Generation speed of this answer, when the server reported it. */
   readonly tokensPerSecond?: number;
+  /**
+   * `execution`: a user turn carrying the outputs of code run from the panel
+   * (its content is the "Execution result:" text sent to the model).
+   */
+  readonly kind?: 'execution';
+  /** The notebook context sent before a user message. */
+  readonly context?: IEntryContext;
+  /** The fenced code blocks of a finished answer. */
+  readonly codeBlocks?: ReadonlyArray<ICodeBlock>;
+  /** What an execution entry shows in short. */
+  readonly execution?: IExecutionSummary;
+}
+
+/**
+ * The notebook context attached to a user message.
+ */
+export interface IEntryContext {
+  /** e.g. `cell 3 of analysis.ipynb`. */
+  readonly label: string;
+  /** The text sent to the model before the message. */
+  readonly text: string;
+}
+
+/**
+ * The short form of a run's outcome.
+ */
+export interface IExecutionSummary {
+  /** `running` until the outputs are back. */
+  readonly status: 'running' | 'ok' | 'error';
+  /** Where the code ran, e.g. `cell 4 of analysis.ipynb`. */
+  readonly label: string;
+  /** e.g. `NameError: name 'x' is not defined`, `3 lines of output`. */
+  readonly text: string;
+  readonly executionCount?: number | null;
+}
+
+/**
+ * The context the next message will carry, as the panel shows it.
+ */
+export interface IPendingContext {
+  readonly label: string;
+  /** True when pinned by "Ask about cell", else it follows the active cell. */
+  readonly pinned: boolean;
 }
 
 /**
@@ -51,7 +112,11 @@ export interface IChatEntry {
 export class ChatModel implements IDisposable {
   constructor(options: ChatModel.IOptions) {
     this._client = options.client;
+    this._notebook = options.notebook ?? null;
+    this._confirmRun = options.confirmRun ?? null;
+    this._copy = options.copyToClipboard ?? null;
     this.configure(options.settings ?? {});
+    this._notebook?.changed.connect(this._onNotebookChanged, this);
     this._client.statusChanged.connect(this._emitChanged, this);
     this._client.connectionChanged.connect(this._emitChanged, this);
     this._client.errorReceived.connect(this._onServerError, this);
@@ -121,6 +186,36 @@ export class ChatModel implements IDisposable {
   }
 
   /**
+   * The notebook bridge, when the panel can reach notebooks.
+   */
+  get notebook(): INotebookBridge | null {
+    return this._notebook;
+  }
+
+  /**
+   * Whether code sent to the kernel from the panel is running.
+   */
+  get running(): boolean {
+    return this._running;
+  }
+
+  /**
+   * The notebook context the next message will carry, or null: the cell
+   * pinned by "Ask about cell", else the active cell when `includeActiveCell`
+   * is on and the user did not leave it out.
+   */
+  get pendingContext(): IPendingContext | null {
+    const context = this._nextContext();
+    if (!context) {
+      return null;
+    }
+    return {
+      label: contextLabel(context),
+      pinned: this._pinned !== null
+    };
+  }
+
+  /**
    * Whether the model is disposed.
    */
   get isDisposed(): boolean {
@@ -144,7 +239,20 @@ export class ChatModel implements IDisposable {
           ? temperature
           : DEFAULT_SETTINGS.temperature,
       systemPrompt:
-        typeof merged.systemPrompt === 'string' ? merged.systemPrompt : ''
+        typeof merged.systemPrompt === 'string' ? merged.systemPrompt : '',
+      includeActiveCell:
+        typeof merged.includeActiveCell === 'boolean'
+          ? merged.includeActiveCell
+          : DEFAULT_SETTINGS.includeActiveCell,
+      contextBudgetTokens:
+        Number.isInteger(Number(merged.contextBudgetTokens)) &&
+        Number(merged.contextBudgetTokens) >= 0
+          ? Number(merged.contextBudgetTokens)
+          : DEFAULT_SETTINGS.contextBudgetTokens,
+      confirmRun:
+        typeof merged.confirmRun === 'boolean'
+          ? merged.confirmRun
+          : DEFAULT_SETTINGS.confirmRun
     };
     this._emitChanged();
   }
@@ -169,18 +277,33 @@ export class ChatModel implements IDisposable {
   /**
    * Send a user message and stream the answer. Returns false (and changes
    * nothing) when the text is blank or an answer is still being generated.
+   *
+   * The message carries the notebook context of `pendingContext` (or
+   * `options.context` when given; null sends none), trimmed to the budget.
    */
-  send(text: string): boolean {
+  send(text: string, options: { context?: ICellContext | null } = {}): boolean {
     const content = tidy(text);
     if (this._isDisposed || this.busy || content === '') {
       return false;
     }
     this._error = null;
+    const cell =
+      options.context !== undefined ? options.context : this._nextContext();
+    this._pinned = null;
+    this._contextLeftOut = false;
     const user: IChatEntry = {
       id: UUID.uuid4(),
       role: 'user',
       content,
-      state: 'complete'
+      state: 'complete',
+      ...(cell
+        ? {
+            context: {
+              label: contextLabel(cell),
+              text: formatCellContext(cell, this.contextBudget)
+            }
+          }
+        : {})
     };
     const messages = this.buildMessages([...this._messages, user]);
     const answer: IChatEntry = {
@@ -212,6 +335,172 @@ export class ChatModel implements IDisposable {
    */
   cancel(): void {
     this._current?.stream.cancel();
+  }
+
+  /**
+   * The tokens the notebook context of a message may take: the
+   * `contextBudgetTokens` setting, else a quarter of the server's n_ctx.
+   */
+  get contextBudget(): number {
+    return contextBudgetTokens(
+      this._settings.contextBudgetTokens,
+      this._client.status?.n_ctx
+    );
+  }
+
+  /**
+   * Pin the active cell as the context of the next message ("Ask about
+   * cell"). Returns false, showing why, when no cell is active.
+   */
+  askAboutCell(): boolean {
+    const context = this._notebook?.activeCellContext() ?? null;
+    if (!context) {
+      this._setError(
+        'No notebook cell is active. Select a cell in a notebook first.'
+      );
+      return false;
+    }
+    this._pinned = context;
+    this._contextLeftOut = false;
+    this._error = null;
+    this._emitChanged();
+    return true;
+  }
+
+  /**
+   * Ask the model to explain the active cell, sent with the cell as context.
+   */
+  explainCell(): boolean {
+    const context = this._notebook?.activeCellContext() ?? null;
+    if (!context) {
+      this._setError(
+        'No notebook cell is active. Select a cell in a notebook first.'
+      );
+      return false;
+    }
+    return this.send('Explain this cell.', { context });
+  }
+
+  /**
+   * Leave the pending context out of the next message (a pinned cell is
+   * unpinned). Selecting another cell brings the active-cell context back.
+   */
+  dismissContext(): void {
+    if (this._pinned) {
+      this._pinned = null;
+    } else {
+      this._contextLeftOut = true;
+    }
+    this._emitChanged();
+  }
+
+  /**
+   * Insert `code` in a new cell below the active cell of the notebook.
+   */
+  insertCode(code: string): boolean {
+    return this._notebookAction(bridge => bridge.insertBelow(code));
+  }
+
+  /**
+   * Replace the active cell's source with `code`.
+   */
+  replaceCell(code: string): boolean {
+    return this._notebookAction(bridge => bridge.replaceActiveCell(code));
+  }
+
+  /**
+   * Copy `code` to the system clipboard.
+   */
+  copyCode(code: string): boolean {
+    if (!this._copy) {
+      return false;
+    }
+    try {
+      this._copy(code);
+      return true;
+    } catch (reason) {
+      this._setError(`Could not copy: ${describe(reason)}`);
+      return false;
+    }
+  }
+
+  /**
+   * Insert `code` below the active cell and run it in the notebook's kernel
+   * (after confirmation, when `confirmRun` is on), then add its outputs to
+   * the conversation as an "Execution result" user turn, sent with the next
+   * message. Resolves to false, showing why, when it did not run.
+   */
+  async runCode(code: string): Promise<boolean> {
+    const bridge = this._notebook;
+    if (this._isDisposed) {
+      return false;
+    }
+    if (!bridge) {
+      this._setError('Notebooks are not available.');
+      return false;
+    }
+    if (this._running) {
+      this._setError('Code from the assistant is already running.');
+      return false;
+    }
+    try {
+      bridge.checkRunnable();
+    } catch (reason) {
+      this._setError(describe(reason));
+      return false;
+    }
+    this._running = true;
+    this._emitChanged();
+    let entryId: string | null = null;
+    try {
+      if (this._settings.confirmRun && this._confirmRun) {
+        const confirmed = await this._confirmRun(code);
+        if (!confirmed || this._isDisposed) {
+          return false;
+        }
+      }
+      const where = bridge.activeCellContext();
+      const entry: IChatEntry = {
+        id: UUID.uuid4(),
+        role: 'user',
+        kind: 'execution',
+        content: '',
+        state: 'streaming',
+        execution: {
+          status: 'running',
+          // The new cell goes below the active one.
+          label: where
+            ? contextLabel({ ...where, cellIndex: where.cellIndex + 1 })
+            : '',
+          text: ''
+        }
+      };
+      entryId = entry.id;
+      this._messages = [...this._messages, entry];
+      this._error = null;
+      this._emitChanged();
+      const result = await bridge.run(code);
+      if (this._isDisposed) {
+        return false;
+      }
+      this._updateEntry(entry.id, old => executionEntry(old, result));
+      return true;
+    } catch (reason) {
+      if (this._isDisposed) {
+        return false;
+      }
+      if (entryId !== null) {
+        const id = entryId;
+        this._messages = this._messages.filter(entry => entry.id !== id);
+      }
+      this._setError(describe(reason));
+      return false;
+    } finally {
+      if (!this._isDisposed) {
+        this._running = false;
+        this._emitChanged();
+      }
+    }
   }
 
   /**
@@ -257,11 +546,17 @@ export class ChatModel implements IDisposable {
       ) {
         continue;
       }
+      if (entry.kind === 'execution' && entry.state !== 'complete') {
+        continue;
+      }
+      const content = entry.context
+        ? `${entry.context.text}\n\n${entry.content}`
+        : entry.content;
       const last = result[result.length - 1];
       if (last && last.role === entry.role) {
-        last.content = `${last.content}\n\n${entry.content}`;
+        last.content = `${last.content}\n\n${content}`;
       } else {
-        result.push({ role: entry.role, content: entry.content });
+        result.push({ role: entry.role, content });
       }
     }
     return result;
@@ -306,7 +601,8 @@ export class ChatModel implements IDisposable {
     this._updateEntry(current.entryId, entry => ({
       ...entry,
       state: done.cancelled ? 'cancelled' : 'complete',
-      tokensPerSecond
+      tokensPerSecond,
+      codeBlocks: extractCodeBlocks(entry.content)
     }));
   }
 
@@ -321,6 +617,45 @@ export class ChatModel implements IDisposable {
       state: 'error',
       error: describe(error)
     }));
+  }
+
+  private _onNotebookChanged(): void {
+    this._contextLeftOut = false;
+    this._emitChanged();
+  }
+
+  private _nextContext(): ICellContext | null {
+    if (this._pinned) {
+      return this._pinned;
+    }
+    if (
+      !this._notebook ||
+      !this._settings.includeActiveCell ||
+      this._contextLeftOut
+    ) {
+      return null;
+    }
+    return this._notebook.activeCellContext();
+  }
+
+  private _notebookAction(action: (bridge: INotebookBridge) => void): boolean {
+    if (this._isDisposed) {
+      return false;
+    }
+    if (!this._notebook) {
+      this._setError('Notebooks are not available.');
+      return false;
+    }
+    try {
+      action(this._notebook);
+    } catch (reason) {
+      this._setError(describe(reason));
+      return false;
+    }
+    if (this._error !== null) {
+      this._setError(null);
+    }
+    return true;
   }
 
   private _onServerError(_: AssistantClient, message: string): void {
@@ -349,6 +684,12 @@ export class ChatModel implements IDisposable {
   }
 
   private _client: AssistantClient;
+  private _notebook: INotebookBridge | null;
+  private _confirmRun: ((code: string) => Promise<boolean>) | null;
+  private _copy: ((text: string) => void) | null;
+  private _pinned: ICellContext | null = null;
+  private _contextLeftOut = false;
+  private _running = false;
   private _settings: IChatSettings = { ...DEFAULT_SETTINGS };
   private _messages: ReadonlyArray<IChatEntry> = [];
   private _current: { stream: ChatStream; entryId: string } | null = null;
@@ -363,7 +704,32 @@ export namespace ChatModel {
   export interface IOptions {
     client: AssistantClient;
     settings?: Partial<IChatSettings>;
+    /** The notebook bridge; without it the panel has no notebook actions. */
+    notebook?: INotebookBridge;
+    /** Asked before code runs when `confirmRun` is on; true runs it. */
+    confirmRun?: (code: string) => Promise<boolean>;
+    /** Copies text to the system clipboard. */
+    copyToClipboard?: (text: string) => void;
   }
+}
+
+/**
+ * An execution entry completed with the outputs of its run.
+ */
+function executionEntry(entry: IChatEntry, result: IRunResult): IChatEntry {
+  const summary = summarizeOutputs(result.outputs);
+  const name = result.notebookPath.split('/').pop() || result.notebookPath;
+  return {
+    ...entry,
+    content: formatExecutionResult(result.outputs),
+    state: 'complete',
+    execution: {
+      status: summary.status,
+      label: `cell ${result.cellIndex + 1} of ${name}`,
+      text: summary.text,
+      executionCount: result.executionCount
+    }
+  };
 }
 
 /**

@@ -39,6 +39,13 @@ export class ChatPanel extends ReactWidget {
     super.dispose();
   }
 
+  /**
+   * Put the keyboard focus in the message box.
+   */
+  focusInput(): void {
+    this.node.querySelector<HTMLTextAreaElement>('.jp-oci-input')?.focus();
+  }
+
   protected render(): JSX.Element {
     return (
       <ChatView
@@ -59,7 +66,7 @@ export class ChatPanel extends ReactWidget {
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this.model.start();
-    this.node.querySelector<HTMLTextAreaElement>('.jp-oci-input')?.focus();
+    this.focusInput();
   }
 
   private _rendermime: IRenderMimeRegistry;

@@ -2,8 +2,10 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
+import { createPortal } from 'react-dom';
 
 import { ChatModel, IChatEntry } from '../model';
+import { CodeToolbar, IToolbarAnchor, placeToolbars } from './CodeActions';
 import { MarkdownView } from './MarkdownView';
 
 /**
@@ -206,6 +208,8 @@ function MessageList(props: IChatViewProps): JSX.Element {
             <Message
               key={entry.id}
               entry={entry}
+              model={model}
+              running={model.running}
               rendermime={rendermime}
               trans={props.trans}
             />
@@ -218,6 +222,9 @@ function MessageList(props: IChatViewProps): JSX.Element {
 
 interface IMessageProps {
   entry: IChatEntry;
+  model: ChatModel;
+  /** Whether code from the panel is running. */
+  running: boolean;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
 }
@@ -228,7 +235,11 @@ interface IMessageProps {
 const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
   const { entry, rendermime, trans } = props;
   const author =
-    entry.role === 'user' ? trans.__('You') : trans.__('Assistant');
+    entry.kind === 'execution'
+      ? trans.__('Execution result')
+      : entry.role === 'user'
+        ? trans.__('You')
+        : trans.__('Assistant');
   return (
     <div
       className={`jp-oci-message jp-oci-message-${entry.role}`}
@@ -237,8 +248,25 @@ const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
       aria-label={author}
     >
       <div className="jp-oci-message-author">{author}</div>
-      {entry.role === 'user' ? (
-        <div className="jp-oci-message-text">{entry.content}</div>
+      {entry.kind === 'execution' ? (
+        <OutputSummary entry={entry} trans={trans} />
+      ) : entry.role === 'user' ? (
+        <>
+          {entry.context && (
+            <div
+              className="jp-oci-context-chip"
+              title={trans.__(
+                'Sent with the source of %1',
+                entry.context.label
+              )}
+            >
+              {trans.__('With %1', entry.context.label)}
+            </div>
+          )}
+          <div className="jp-oci-message-text">{entry.content}</div>
+        </>
+      ) : entry.codeBlocks && entry.codeBlocks.length > 0 ? (
+        <AnswerWithCode {...props} />
       ) : entry.content === '' && entry.state === 'streaming' ? (
         <div className="jp-oci-typing" aria-label={trans.__('Generating')}>
           <span />
@@ -266,6 +294,127 @@ const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
 });
 
 /**
+ * A finished answer whose code blocks get toolbars (Insert below, Replace
+ * cell, Run, Copy), each placed right after its block once the markdown is
+ * rendered; blocks that could not be placed get theirs after the answer.
+ */
+function AnswerWithCode(props: IMessageProps): JSX.Element {
+  const { entry, model, running, rendermime, trans } = props;
+  const blocks = entry.codeBlocks ?? [];
+  const [placement, setPlacement] = React.useState<{
+    anchors: IToolbarAnchor[];
+    unplaced: ReadonlyArray<(typeof blocks)[number]>;
+  }>({ anchors: [], unplaced: [] });
+  const onRendered = React.useCallback(
+    (node: HTMLElement) => setPlacement(placeToolbars(node, blocks)),
+    [blocks]
+  );
+  return (
+    <>
+      <MarkdownView
+        source={entry.content}
+        rendermime={rendermime}
+        onRendered={onRendered}
+      />
+      {placement.anchors.map(anchor =>
+        createPortal(
+          <CodeToolbar
+            block={anchor.block}
+            model={model}
+            trans={trans}
+            running={running}
+          />,
+          anchor.host,
+          `block-${anchor.block.index}`
+        )
+      )}
+      {placement.unplaced.length > 0 && (
+        <div className="jp-oci-code-toolbars">
+          {placement.unplaced.map(block => (
+            <CodeToolbar
+              key={block.index}
+              block={block}
+              model={model}
+              trans={trans}
+              running={running}
+            />
+          ))}
+        </div>
+      )}
+    </>
+  );
+}
+
+/**
+ * The outcome of code run from the panel, in short; the text sent to the
+ * model unfolds below it.
+ */
+function OutputSummary(props: {
+  entry: IChatEntry;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { entry, trans } = props;
+  const execution = entry.execution;
+  const status = execution?.status ?? 'ok';
+  const count =
+    typeof execution?.executionCount === 'number'
+      ? ` [${execution.executionCount}]`
+      : '';
+  const where = execution?.label ?? '';
+  const headline =
+    status === 'running'
+      ? where
+        ? trans.__('Running in %1…', where)
+        : trans.__('Running…')
+      : trans.__('Ran in %1%2: %3', where, count, execution?.text ?? '');
+  return (
+    <div className="jp-oci-output-summary" data-status={status}>
+      {status === 'running' ? (
+        <div className="jp-oci-output-headline">{headline}</div>
+      ) : (
+        <details>
+          <summary className="jp-oci-output-headline">{headline}</summary>
+          <pre className="jp-oci-output-text">{entry.content}</pre>
+        </details>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The notebook context the next message will carry, with a button to leave
+ * it out.
+ */
+function PendingContext(props: IChatViewProps): JSX.Element | null {
+  const { model, trans } = props;
+  const context = model.pendingContext;
+  if (!context) {
+    return null;
+  }
+  return (
+    <div
+      className="jp-oci-context"
+      data-pinned={context.pinned ? 'true' : 'false'}
+    >
+      <span className="jp-oci-context-label">
+        {context.pinned
+          ? trans.__('Asking about %1', context.label)
+          : trans.__('Context: %1', context.label)}
+      </span>
+      <button
+        type="button"
+        className="jp-Button jp-mod-minimal jp-oci-context-dismiss"
+        aria-label={trans.__('Leave %1 out of the next message', context.label)}
+        title={trans.__('Leave the cell out of the next message')}
+        onClick={() => model.dismissContext()}
+      >
+        ×
+      </button>
+    </div>
+  );
+}
+
+/**
  * The input box with Send and Stop. Enter sends, Shift+Enter adds a line.
  */
 function Composer(props: IChatViewProps): JSX.Element {
@@ -291,6 +440,7 @@ function Composer(props: IChatViewProps): JSX.Element {
 
   return (
     <div className="jp-oci-composer">
+      <PendingContext {...props} />
       <textarea
         className="jp-oci-input"
         aria-label={trans.__('Message to the assistant')}

@@ -14,6 +14,12 @@ export interface IMarkdownViewProps {
   /** The markdown source; it may grow while an answer streams. */
   source: string;
   rendermime: IRenderMimeRegistry;
+  /**
+   * Called with the rendered node once the latest source is rendered, and
+   * again when this callback changes. The node's content is replaced by the
+   * next render.
+   */
+  onRendered?: (node: HTMLElement) => void;
 }
 
 /**
@@ -23,13 +29,16 @@ export interface IMarkdownViewProps {
  * fast stream of tokens costs at most one render at a time.
  */
 export function MarkdownView(props: IMarkdownViewProps): JSX.Element {
-  const { source, rendermime } = props;
+  const { source, rendermime, onRendered } = props;
   const host = React.useRef<HTMLDivElement>(null);
   const renderer = React.useRef<IRenderMime.IRenderer | null>(null);
   const queue = React.useRef<{ busy: boolean; next: string | null }>({
     busy: false,
     next: null
   });
+  const rendered = React.useRef(false);
+  const callback = React.useRef(onRendered);
+  callback.current = onRendered;
 
   React.useEffect(() => {
     const node = host.current;
@@ -40,6 +49,7 @@ export function MarkdownView(props: IMarkdownViewProps): JSX.Element {
     node.appendChild(created.node);
     renderer.current = created;
     queue.current = { busy: false, next: null };
+    rendered.current = false;
     return () => {
       renderer.current = null;
       created.dispose();
@@ -75,13 +85,26 @@ export function MarkdownView(props: IMarkdownViewProps): JSX.Element {
           state.busy = false;
           const next = state.next;
           state.next = null;
-          if (next !== null && renderer.current === target) {
+          if (renderer.current !== target) {
+            return;
+          }
+          if (next !== null) {
             render(next);
+          } else {
+            rendered.current = true;
+            callback.current?.(target.node);
           }
         });
     };
     render(source);
   }, [source, rendermime]);
+
+  React.useEffect(() => {
+    const target = renderer.current;
+    if (target && rendered.current && !queue.current.busy) {
+      onRendered?.(target.node);
+    }
+  }, [onRendered]);
 
   return <div className="jp-oci-markdown" ref={host} />;
 }

@@ -1,0 +1,212 @@
+/**
+ * The notebook context sent with a question: the active cell's source and
+ * selection, bounded by a token budget. Pure functions.
+ */
+
+/**
+ * Rough characters per token of code and English for the model's tokenizer.
+ */
+export const CHARS_PER_TOKEN = 3.5;
+
+/**
+ * The context budget when neither the setting nor the server's n_ctx is known.
+ */
+export const FALLBACK_BUDGET_TOKENS = 1024;
+
+/**
+ * A snapshot of the notebook's active cell.
+ */
+export interface ICellContext {
+  /** Path of the notebook, relative to the server root. */
+  readonly notebookPath: string;
+  /** Position of the cell in the notebook, from 0. */
+  readonly cellIndex: number;
+  readonly cellType: 'code' | 'markdown' | 'raw';
+  /** Language of the cell's code ('python'), or 'markdown' / '' for others. */
+  readonly language: string;
+  readonly source: string;
+  /** The selected range of the source (character offsets), when not empty. */
+  readonly selection: { readonly start: number; readonly end: number } | null;
+  /** The cursor's character offset in the source, when known. */
+  readonly cursor: number | null;
+}
+
+/**
+ * A rough token count: characters / 3.5.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+/**
+ * The tokens the context may take: the setting when positive, else a quarter
+ * of the server's context window, else a fallback.
+ */
+export function contextBudgetTokens(
+  setting: number,
+  nCtx: number | null | undefined
+): number {
+  if (Number.isFinite(setting) && setting > 0) {
+    return Math.floor(setting);
+  }
+  if (typeof nCtx === 'number' && Number.isFinite(nCtx) && nCtx > 0) {
+    return Math.floor(nCtx / 4);
+  }
+  return FALLBACK_BUDGET_TOKENS;
+}
+
+/**
+ * The part of a cell's source that fits in `maxChars`.
+ *
+ * Lines are kept around the focus (the selection, else the cursor's line,
+ * else the first line) and added alternately above and below it, so the lines
+ * farthest from the focus are the ones dropped; a marker line says how many
+ * lines were left out on each side. A focus that alone exceeds the budget is
+ * cut at its end.
+ */
+export function fitSource(
+  source: string,
+  maxChars: number,
+  focus: { start: number; end: number } | null = null
+): { text: string; omittedLines: number } {
+  if (source.length <= maxChars) {
+    return { text: source, omittedLines: 0 };
+  }
+  const lines = source.split('\n');
+  const lineAt = (offset: number): number =>
+    source.slice(0, Math.max(0, Math.min(offset, source.length))).split('\n')
+      .length - 1;
+  let first = focus ? lineAt(focus.start) : 0;
+  let last = focus ? lineAt(Math.max(focus.start, focus.end - 1)) : 0;
+  if (last < first) {
+    last = first;
+  }
+  const marker = (n: number): string =>
+    `# ... (${n} line${n === 1 ? '' : 's'} omitted)`;
+  const size = (a: number, b: number): number => {
+    let total = 0;
+    for (let i = a; i <= b; i++) {
+      total += lines[i].length + 1;
+    }
+    // Room for the markers of the lines left out on either side.
+    if (a > 0) {
+      total += marker(a).length + 1;
+    }
+    if (b < lines.length - 1) {
+      total += marker(lines.length - 1 - b).length + 1;
+    }
+    return total;
+  };
+
+  if (size(first, last) > maxChars) {
+    // The focus alone is too long: keep its beginning.
+    const focusText = lines.slice(first, last + 1).join('\n');
+    const room = Math.max(0, maxChars - marker(lines.length).length * 2 - 2);
+    const kept = focusText.slice(0, room);
+    const keptLines = kept.split('\n').length;
+    const omittedLines = lines.length - keptLines;
+    const parts: string[] = [];
+    if (first > 0) {
+      parts.push(marker(first));
+    }
+    parts.push(kept);
+    const after = lines.length - (first + keptLines);
+    if (after > 0) {
+      parts.push(marker(after));
+    }
+    return { text: parts.join('\n'), omittedLines };
+  }
+
+  let above = true;
+  for (;;) {
+    const canUp = first > 0 && size(first - 1, last) <= maxChars;
+    const canDown =
+      last < lines.length - 1 && size(first, last + 1) <= maxChars;
+    if (!canUp && !canDown) {
+      break;
+    }
+    if ((above && canUp) || !canDown) {
+      first -= 1;
+    } else {
+      last += 1;
+    }
+    above = !above;
+  }
+  const parts: string[] = [];
+  if (first > 0) {
+    parts.push(marker(first));
+  }
+  parts.push(...lines.slice(first, last + 1));
+  if (last < lines.length - 1) {
+    parts.push(marker(lines.length - 1 - last));
+  }
+  return {
+    text: parts.join('\n'),
+    omittedLines: first + (lines.length - 1 - last)
+  };
+}
+
+/**
+ * A short label for the context, e.g. `cell 3 of analysis.ipynb`.
+ */
+export function contextLabel(context: ICellContext): string {
+  const name = context.notebookPath.split('/').pop() || context.notebookPath;
+  return `cell ${context.cellIndex + 1} of ${name}`;
+}
+
+/**
+ * The text sent to the model before the question: the active cell's source
+ * (trimmed around the selection or cursor to fit) and the selection, within
+ * `maxTokens` (estimated).
+ */
+export function formatCellContext(
+  context: ICellContext,
+  maxTokens: number
+): string {
+  const maxChars = Math.max(0, Math.floor(maxTokens * CHARS_PER_TOKEN));
+  const fence = fenceFor(context.source);
+  const language =
+    context.cellType === 'code'
+      ? context.language
+      : context.cellType === 'markdown'
+        ? 'markdown'
+        : '';
+  const header = `The active notebook cell (${contextLabel(context)}, ${context.cellType} cell):`;
+  const selected =
+    context.selection && context.selection.end > context.selection.start
+      ? context.source.slice(context.selection.start, context.selection.end)
+      : '';
+  const overhead =
+    header.length +
+    2 * fence.length +
+    language.length +
+    4 +
+    (selected ? 2 * fence.length + language.length + 40 : 0);
+  let room = Math.max(0, maxChars - overhead);
+
+  let selectionBlock = '';
+  if (selected) {
+    // The selection takes at most half the room; the cell the rest.
+    const fitted = fitSource(selected, Math.floor(room / 2));
+    selectionBlock = `\nThe selected part of the cell:\n${fence}${language}\n${fitted.text}\n${fence}`;
+    room -= fitted.text.length;
+  }
+  const focus =
+    context.selection ??
+    (context.cursor !== null
+      ? { start: context.cursor, end: context.cursor }
+      : null);
+  const cell = fitSource(context.source, room, focus);
+  return `${header}\n${fence}${language}\n${cell.text}\n${fence}${selectionBlock}`;
+}
+
+/**
+ * A backtick fence longer than any run of backticks in the text.
+ */
+function fenceFor(text: string): string {
+  let longest = 0;
+  for (const match of text.match(/`+/g) ?? []) {
+    longest = Math.max(longest, match.length);
+  }
+  return '`'.repeat(Math.max(3, longest + 1));
+}
