@@ -1,6 +1,7 @@
 """``jupyter opencodeinterpreter``: command-line tools around the extension.
 
 - ``model``: resolve (assemble or download) the configured model now and print its path;
+- ``fix NOTEBOOK``: run a notebook in a fresh kernel, fixing failing cells with the fix loop (exit 0: all pass);
 - ``bench stream``: the streaming benchmark (WebSocket vs raw llama-cpp-python, warm vs cold first token).
 """
 
@@ -53,6 +54,63 @@ def _cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fix(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import nbformat
+
+    from .app import OpenCodeInterpreter
+    from .engine import EngineError, LlamaEngine
+    from .execution import KernelExecutor
+    from .notebook_fix import CellReport, fix_notebook
+
+    source = Path(args.notebook)
+    try:
+        notebook = nbformat.read(source, as_version=4)  # type: ignore[no-untyped-call]
+    except FileNotFoundError:
+        print(f"error: no such notebook: {source}", file=sys.stderr)
+        return 2
+    except Exception as e:  # nbformat raises several kinds for files that are not notebooks
+        print(f"error: {source} is not a readable notebook ({type(e).__name__}: {e})", file=sys.stderr)
+        return 2
+    output = Path(args.output) if args.output else source.with_name(source.stem + ".fixed.ipynb")
+    kernel = notebook.metadata.get("kernelspec", {}).get("name", "python3")
+    workdir = str(source.resolve().parent)  # relative paths in the notebook resolve as in Jupyter
+
+    app = OpenCodeInterpreter()
+    if args.model:
+        app.model = args.model
+    if args.model_path:
+        app.model_path = args.model_path
+    engine = LlamaEngine(app.engine_config())
+
+    def show(cell: CellReport) -> None:
+        outcome = cell.outcome
+        verdict = "fixed" if outcome.status == "fixed" else f"NOT fixed ({outcome.message})"
+        error = cell.error.splitlines()[0][:100]
+        print(f"cell {cell.index + 1}: {error} -> {verdict} after {len(outcome.rounds)} round(s)")
+
+    async def run() -> int:
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, engine.load)
+        except EngineError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        try:
+            async with KernelExecutor(kernel, timeout=args.timeout, cwd=workdir) as executor:
+                report = await fix_notebook(notebook, engine, executor, args.max_rounds, on_cell=show)
+        finally:
+            await engine.close()
+        nbformat.write(notebook, output)  # type: ignore[no-untyped-call]
+        print(
+            f"{report.cells_run} cells run, {len(report.failing)} failed, {len(report.fixed)} fixed, "
+            f"{len(report.failing) - len(report.fixed)} not fixed; written to {output}"
+        )
+        return 0 if report.all_pass else 1
+
+    return asyncio.run(run())
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_stream_benchmark
 
@@ -70,6 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--model-path", help="a local GGUF file instead")
     model.add_argument("--cache-dir", help="where models are kept")
     model.set_defaults(run=_cmd_model)
+
+    fix = commands.add_parser("fix", help="run a notebook in a fresh kernel and fix its failing cells")
+    fix.add_argument("notebook", help="the .ipynb file")
+    fix.add_argument("--output", help="where to write the result (default: NOTEBOOK.fixed.ipynb beside it)")
+    fix.add_argument("--max-rounds", type=int, default=3, help="fix attempts per cell (default 3)")
+    fix.add_argument("--timeout", type=float, default=120, help="seconds a cell may run (default 120)")
+    fix.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
+    fix.add_argument("--model-path", help="a local GGUF file instead")
+    fix.set_defaults(run=_cmd_fix)
 
     bench = commands.add_parser("bench", help="benchmarks")
     which = bench.add_subparsers(dest="benchmark", required=True)

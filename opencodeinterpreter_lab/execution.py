@@ -1,0 +1,189 @@
+"""Running code and reading back what it did.
+
+An :class:`Executor` runs one cell's code and returns its outputs in nbformat's shape. Two implementations share
+everything downstream (summaries for the model, the fix loop): :class:`KernelExecutor`, a kernel the server or CLI
+starts itself, and the live notebook, whose executor lives in the chat session and runs cells through the frontend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from .feedback import ErrorInfo, format_error, head_and_tail, strip_ansi
+
+Output = dict[str, Any]
+"""One output in nbformat v4's shape (output_type stream | execute_result | display_data | error)."""
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    status: Literal["ok", "error", "timeout", "dead"]
+    outputs: list[Output] = field(default_factory=list)
+    message: str = ""
+    """Why the run did not finish (timeout, dead kernel), for people and the model."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def error(self) -> ErrorInfo | None:
+        for output in self.outputs:
+            if output.get("output_type") == "error":
+                return ErrorInfo(
+                    ename=str(output.get("ename", "")),
+                    evalue=str(output.get("evalue", "")),
+                    traceback=tuple(str(line) for line in output.get("traceback", ())),
+                )
+        if self.status in ("timeout", "dead"):
+            return ErrorInfo(ename="TimeoutError" if self.status == "timeout" else "KernelDied", evalue=self.message)
+        return None
+
+    def summary(self, max_chars: int = 1500) -> str:
+        """What the model reads: text outputs (head and tail), notes for rich ones, and the error."""
+        parts = [summarize_output(output) for output in self.outputs if output.get("output_type") != "error"]
+        text = head_and_tail("".join(p for p in parts if p).strip("\n"), max_chars)
+        error = self.error
+        if error is not None:
+            text = (text + "\n" if text else "") + format_error(error, max_chars)
+        return text or "(no output)"
+
+
+def summarize_output(output: Output) -> str:
+    kind = output.get("output_type")
+    if kind == "stream":
+        return strip_ansi(_text(output.get("text", "")))
+    if kind in ("execute_result", "display_data"):
+        data: dict[str, Any] = output.get("data", {})
+        rich = [mime for mime in data if mime != "text/plain"]
+        notes = "".join(f"[{mime} output{_size(output, mime)}]\n" for mime in rich)
+        plain = strip_ansi(_text(data.get("text/plain", ""))) if "text/plain" in data and not _is_figure(data) else ""
+        return notes + (plain + "\n" if plain else "")
+    return ""
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _is_figure(data: dict[str, Any]) -> bool:
+    return any(mime.startswith("image/") for mime in data) and _text(data.get("text/plain", "")).startswith("<Figure")
+
+
+def _size(output: Output, mime: str) -> str:
+    meta = output.get("metadata", {}).get(mime, {})
+    if isinstance(meta, dict) and "width" in meta and "height" in meta:
+        return f", {meta['width']}x{meta['height']}"
+    return ""
+
+
+class Executor(Protocol):
+    async def execute(self, code: str) -> ExecutionResult: ...
+
+
+class KernelExecutor:
+    """A kernel of our own, for the headless fixer, the benchmarks and tests. Use ``async with``."""
+
+    def __init__(self, kernel_name: str = "python3", timeout: float = 60, cwd: str | None = None) -> None:
+        self.kernel_name = kernel_name
+        self.timeout = timeout
+        self._cwd = cwd
+        self._manager: Any = None
+        self._client: Any = None
+
+    async def __aenter__(self) -> KernelExecutor:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        self._manager = AsyncKernelManager(kernel_name=self.kernel_name)
+        await self._manager.start_kernel(**({"cwd": self._cwd} if self._cwd else {}))
+        self._client = self._manager.client()
+        self._client.start_channels()
+        await self._client.wait_for_ready(timeout=120)
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
+        if self._manager is not None:
+            with contextlib.suppress(Exception):  # already dead is fine
+                await self._manager.shutdown_kernel(now=True)
+            self._manager = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def execute(self, code: str) -> ExecutionResult:
+        """Run ``code``; a run past ``timeout`` is interrupted, a dead kernel is restarted for the next run."""
+        if self._manager is None or not await self._manager.is_alive():
+            await self.restart()
+        msg_id = self._client.execute(code, store_history=True, allow_stdin=False)
+        outputs: list[Output] = []
+        deadline = time.monotonic() + self.timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                await self._manager.interrupt_kernel()
+                await self._drain(msg_id)
+                return ExecutionResult("timeout", outputs, f"The cell ran longer than {self.timeout:g} s.")
+            try:
+                message = await self._client.get_iopub_msg(timeout=min(remaining, 1.0))
+            except asyncio.CancelledError:
+                await self._manager.interrupt_kernel()
+                raise
+            except Exception:  # queue.Empty: nothing yet; is the kernel still there?
+                if not await self._manager.is_alive():
+                    await self.restart()
+                    return ExecutionResult("dead", outputs, "The kernel died while running the cell.")
+                continue
+            if message.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = message["msg_type"]
+            content = message["content"]
+            if kind == "status" and content.get("execution_state") == "idle":
+                has_error = any(o["output_type"] == "error" for o in outputs)
+                return ExecutionResult("error" if has_error else "ok", outputs)
+            if kind in ("stream", "execute_result", "display_data", "error"):
+                outputs.append(_to_nbformat(kind, content))
+            elif kind == "clear_output":
+                outputs.clear()
+
+    async def _drain(self, msg_id: str) -> None:
+        """After an interrupt, wait briefly for the kernel to go idle so the next run starts clean."""
+        with contextlib.suppress(Exception):
+            end = time.monotonic() + 10
+            while time.monotonic() < end:
+                message = await self._client.get_iopub_msg(timeout=1.0)
+                if (
+                    message.get("parent_header", {}).get("msg_id") == msg_id
+                    and message["msg_type"] == "status"
+                    and message["content"].get("execution_state") == "idle"
+                ):
+                    return
+
+
+def _to_nbformat(kind: str, content: dict[str, Any]) -> Output:
+    if kind == "stream":
+        return {"output_type": "stream", "name": content.get("name", "stdout"), "text": content.get("text", "")}
+    if kind == "error":
+        return {
+            "output_type": "error",
+            "ename": content.get("ename", ""),
+            "evalue": content.get("evalue", ""),
+            "traceback": content.get("traceback", []),
+        }
+    output: Output = {"output_type": kind, "data": content.get("data", {}), "metadata": content.get("metadata", {})}
+    if kind == "execute_result":
+        output["execution_count"] = content.get("execution_count")
+    return output
