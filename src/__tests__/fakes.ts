@@ -1,5 +1,15 @@
+import type * as nbformat from '@jupyterlab/nbformat';
 import { ServerConnection } from '@jupyterlab/services';
+import { PromiseDelegate } from '@lumino/coreutils';
+import { Signal } from '@lumino/signaling';
 
+import { ICellContext } from '../context';
+import {
+  ICellLocation,
+  INotebookBridge,
+  IRunResult,
+  NotebookError
+} from '../notebook';
 import { IStatus } from '../protocol';
 
 /**
@@ -143,5 +153,85 @@ export function doneMessage(
 export async function flushPromises(): Promise<void> {
   for (let i = 0; i < 10; i++) {
     await Promise.resolve();
+  }
+}
+
+/**
+ * A notebook bridge that records what the chat model asks of it; a test sets
+ * the active cell and settles runs by hand.
+ */
+export class FakeBridge implements INotebookBridge {
+  readonly changed: Signal<INotebookBridge, void> = new Signal(this);
+  context: ICellContext | null = {
+    notebookPath: 'work/analysis.ipynb',
+    cellIndex: 1,
+    cellType: 'code',
+    language: 'python',
+    source: 'df = load()\ndf.head()',
+    selection: null,
+    cursor: null
+  };
+  inserted: string[] = [];
+  replaced: string[] = [];
+  ran: string[] = [];
+  /** Thrown by checkRunnable (and so by run) when set. */
+  notRunnable: NotebookError | null = null;
+  private _runs: PromiseDelegate<IRunResult>[] = [];
+
+  activeCellContext(): ICellContext | null {
+    return this.context;
+  }
+
+  insertBelow(code: string): ICellLocation {
+    const where = this._where();
+    this.inserted.push(code);
+    return { ...where, cellIndex: where.cellIndex + 1 };
+  }
+
+  replaceActiveCell(code: string): ICellLocation {
+    const where = this._where();
+    this.replaced.push(code);
+    return where;
+  }
+
+  checkRunnable(): void {
+    this._where();
+    if (this.notRunnable) {
+      throw this.notRunnable;
+    }
+  }
+
+  run(code: string): Promise<IRunResult> {
+    this.checkRunnable();
+    this.ran.push(code);
+    const run = new PromiseDelegate<IRunResult>();
+    this._runs.push(run);
+    return run.promise;
+  }
+
+  /** Settle the oldest run with these outputs. */
+  finishRun(outputs: nbformat.IOutput[], executionCount = 5): void {
+    this._runs.shift()!.resolve({
+      notebookPath: 'work/analysis.ipynb',
+      cellIndex: 2,
+      outputs,
+      executionCount,
+      status: outputs.some(o => o.output_type === 'error') ? 'error' : 'ok'
+    });
+  }
+
+  /** Fail the oldest run. */
+  failRun(error: Error): void {
+    this._runs.shift()!.reject(error);
+  }
+
+  private _where(): ICellLocation {
+    if (!this.context) {
+      throw new NotebookError('no-notebook');
+    }
+    return {
+      notebookPath: this.context.notebookPath,
+      cellIndex: this.context.cellIndex
+    };
   }
 }

@@ -1,0 +1,326 @@
+import type { ISessionContext } from '@jupyterlab/apputils';
+import type { CodeCell } from '@jupyterlab/cells';
+import { Notebook, NotebookModel } from '@jupyterlab/notebook';
+import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
+import { Signal } from '@lumino/signaling';
+
+import {
+  CellExecutor,
+  INotebookPanelLike,
+  NotebookBridge,
+  NotebookError
+} from '../notebook';
+
+interface IFakePanel extends INotebookPanelLike {
+  isDisposed: boolean;
+  sessionContext: ISessionContext;
+  context: { path: string };
+}
+
+/**
+ * A real Notebook widget and model; the panel around it, its session and the
+ * tracker are plain objects with the fields the bridge reads.
+ */
+function makePanel(
+  cells: Array<{ cell_type: 'code' | 'markdown'; source: string }>,
+  kernel: { status: string } | null = { status: 'idle' }
+): IFakePanel {
+  const notebook: Notebook = NBTestUtils.createNotebook();
+  const model = new NotebookModel();
+  model.fromJSON({
+    cells: cells.map(cell =>
+      cell.cell_type === 'code'
+        ? { ...cell, metadata: {}, outputs: [], execution_count: null }
+        : { ...cell, metadata: {} }
+    ),
+    metadata: { language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+  notebook.model = model;
+  const session = {
+    isDisposed: false,
+    isRestarting: false,
+    hasNoKernel: kernel === null,
+    session: kernel ? { kernel } : null
+  };
+  return {
+    content: notebook,
+    sessionContext: session as unknown as ISessionContext,
+    context: { path: 'work/analysis.ipynb' },
+    isDisposed: false
+  };
+}
+
+class FakeTracker {
+  currentWidget: IFakePanel | null = null;
+  currentChanged = new Signal<this, IFakePanel | null>(this);
+  activeCellChanged = new Signal<this, unknown>(this);
+
+  setCurrent(panel: IFakePanel | null): void {
+    this.currentWidget = panel;
+    this.currentChanged.emit(panel);
+  }
+}
+
+function sources(panel: INotebookPanelLike): string[] {
+  return Array.from(panel.content.model!.cells).map(
+    cell => `${cell.type}:${cell.sharedModel.getSource()}`
+  );
+}
+
+/** An executor that prints `text` and reports `ok`. */
+function printing(text: string, count = 7): jest.Mock {
+  return jest.fn(async (cell: CodeCell) => {
+    cell.model.outputs.add({ output_type: 'stream', name: 'stdout', text });
+    cell.model.executionCount = count;
+    return {
+      content: { status: 'ok', execution_count: count }
+    } as any;
+  });
+}
+
+// @jupyter/ydoc builds cells in a way newer yjs warns about on every cell
+// ([yjs#509]); those warnings come from the libraries, not from the bridge.
+const warn = console.warn;
+beforeAll(() => {
+  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    if (!/yjs|Yjs/.test(String(args[0]))) {
+      warn(...args);
+    }
+  });
+});
+afterAll(() => {
+  jest.restoreAllMocks();
+});
+
+describe('NotebookBridge', () => {
+  let tracker: FakeTracker;
+  let bridge: NotebookBridge;
+  let panel: IFakePanel;
+
+  function setup(execute?: CellExecutor): void {
+    tracker = new FakeTracker();
+    bridge = new NotebookBridge({ tracker, execute });
+    panel = makePanel([
+      { cell_type: 'code', source: 'import math' },
+      { cell_type: 'markdown', source: '# Notes' },
+      { cell_type: 'code', source: 'x = 1' }
+    ]);
+    tracker.setCurrent(panel);
+    panel.content.activeCellIndex = 0;
+  }
+
+  afterEach(() => {
+    bridge.dispose();
+    panel.content.dispose();
+  });
+
+  describe('without a notebook', () => {
+    it('says so for every operation and reports no context', async () => {
+      tracker = new FakeTracker();
+      bridge = new NotebookBridge({ tracker });
+      panel = makePanel([]);
+      expect(bridge.activeCellContext()).toBeNull();
+      expect(() => bridge.insertBelow('x')).toThrow(NotebookError);
+      expect(() => bridge.replaceActiveCell('x')).toThrow(
+        NotebookError.MESSAGES['no-notebook']
+      );
+      await expect(bridge.run('x')).rejects.toMatchObject({
+        kind: 'no-notebook'
+      });
+    });
+  });
+
+  describe('activeCellContext', () => {
+    it('snapshots the active cell of the current notebook', () => {
+      setup();
+      panel.content.activeCellIndex = 2;
+      expect(bridge.activeCellContext()).toMatchObject({
+        notebookPath: 'work/analysis.ipynb',
+        cellIndex: 2,
+        cellType: 'code',
+        language: 'python',
+        source: 'x = 1',
+        selection: null
+      });
+    });
+
+    it('reads the selection of the cell editor', () => {
+      setup();
+      panel.content.activeCellIndex = 2;
+      const editor = panel.content.activeCell!.editor!;
+      editor.setSelection({
+        start: { line: 0, column: 4 },
+        end: { line: 0, column: 5 }
+      });
+      const context = bridge.activeCellContext()!;
+      expect(context.selection).toEqual({ start: 4, end: 5 });
+      expect(
+        context.source.slice(context.selection!.start, context.selection!.end)
+      ).toBe('1');
+    });
+
+    it('follows the current notebook and signals changes', () => {
+      setup();
+      let changes = 0;
+      bridge.changed.connect(() => (changes += 1));
+      const other = makePanel([{ cell_type: 'code', source: 'print(2)' }]);
+      other.context = { path: 'other.ipynb' };
+      other.content.activeCellIndex = 0;
+
+      tracker.setCurrent(other);
+
+      expect(changes).toBe(1);
+      expect(bridge.activeCellContext()).toMatchObject({
+        notebookPath: 'other.ipynb',
+        source: 'print(2)'
+      });
+      tracker.activeCellChanged.emit(null);
+      expect(changes).toBe(2);
+      other.content.dispose();
+    });
+
+    it('ignores a disposed panel', () => {
+      setup();
+      panel.isDisposed = true;
+      expect(bridge.activeCellContext()).toBeNull();
+      expect(() => bridge.insertBelow('y')).toThrow(
+        NotebookError.MESSAGES['no-notebook']
+      );
+    });
+  });
+
+  describe('insertBelow', () => {
+    it('inserts a code cell below the active cell and activates it', () => {
+      setup();
+      const where = bridge.insertBelow('print("hi")');
+      expect(where).toEqual({
+        notebookPath: 'work/analysis.ipynb',
+        cellIndex: 1
+      });
+      expect(sources(panel)).toEqual([
+        'code:import math',
+        'code:print("hi")',
+        'markdown:# Notes',
+        'code:x = 1'
+      ]);
+      expect(panel.content.activeCellIndex).toBe(1);
+    });
+
+    it('inserts at the end below the last cell', () => {
+      setup();
+      panel.content.activeCellIndex = 2;
+      bridge.insertBelow('y = 2');
+      expect(sources(panel)[3]).toBe('code:y = 2');
+    });
+  });
+
+  describe('replaceActiveCell', () => {
+    it('replaces the source of a code cell', () => {
+      setup();
+      panel.content.activeCellIndex = 2;
+      expect(bridge.replaceActiveCell('x = 2').cellIndex).toBe(2);
+      expect(sources(panel)).toEqual([
+        'code:import math',
+        'markdown:# Notes',
+        'code:x = 2'
+      ]);
+    });
+
+    it('turns a markdown cell into a code cell', () => {
+      setup();
+      panel.content.activeCellIndex = 1;
+      bridge.replaceActiveCell('print(1)');
+      expect(sources(panel)).toEqual([
+        'code:import math',
+        'code:print(1)',
+        'code:x = 1'
+      ]);
+      expect(panel.content.activeCellIndex).toBe(1);
+    });
+  });
+
+  describe('run', () => {
+    it('inserts below, runs in the kernel and reads the outputs', async () => {
+      const execute = printing('hello\n', 4);
+      setup(execute);
+
+      const result = await bridge.run('print("hello")');
+
+      expect(execute).toHaveBeenCalledTimes(1);
+      expect(execute.mock.calls[0][1]).toBe(panel.sessionContext);
+      expect(sources(panel)[1]).toBe('code:print("hello")');
+      expect(result).toEqual({
+        notebookPath: 'work/analysis.ipynb',
+        cellIndex: 1,
+        outputs: [{ output_type: 'stream', name: 'stdout', text: 'hello\n' }],
+        executionCount: 4,
+        status: 'ok'
+      });
+    });
+
+    it.each([
+      ['no-kernel', null, false],
+      ['kernel-dead', { status: 'dead' }, false],
+      ['kernel-restarting', { status: 'restarting' }, false],
+      ['kernel-restarting', { status: 'idle' }, true]
+    ])(
+      'refuses with %s and inserts nothing',
+      async (kind, kernel, restarting) => {
+        const execute = printing('never');
+        setup(execute);
+        const cells = sources(panel);
+        const session = panel.sessionContext as any;
+        session.session = kernel ? { kernel } : null;
+        session.hasNoKernel = kernel === null;
+        session.isRestarting = restarting;
+
+        expect(() => bridge.checkRunnable()).toThrow(
+          NotebookError.MESSAGES[kind as keyof typeof NotebookError.MESSAGES]
+        );
+        await expect(bridge.run('1 + 1')).rejects.toMatchObject({ kind });
+        expect(sources(panel)).toEqual(cells);
+        expect(execute).not.toHaveBeenCalled();
+      }
+    );
+
+    it('reports a cell deleted while it ran', async () => {
+      setup(async cell => {
+        const model = panel.content.model!;
+        model.sharedModel.deleteCell(
+          Array.from(model.cells).indexOf(cell.model)
+        );
+        return { content: { status: 'ok' } } as any;
+      });
+      await expect(bridge.run('import time')).rejects.toMatchObject({
+        kind: 'cell-deleted'
+      });
+    });
+
+    it('reports a notebook closed while it ran', async () => {
+      setup(async () => {
+        panel.isDisposed = true;
+        return { content: { status: 'ok' } } as any;
+      });
+      await expect(bridge.run('import time')).rejects.toMatchObject({
+        kind: 'notebook-closed',
+        message: NotebookError.MESSAGES['notebook-closed']
+      });
+    });
+
+    it('reports a run that ended without a reply', async () => {
+      setup(async () => undefined);
+      await expect(bridge.run('while True: pass')).rejects.toMatchObject({
+        kind: 'cancelled'
+      });
+    });
+
+    it('passes on a failure of the executor', async () => {
+      setup(async () => {
+        throw new Error('socket closed');
+      });
+      await expect(bridge.run('1')).rejects.toThrow('socket closed');
+    });
+  });
+});

@@ -1,0 +1,238 @@
+import {
+  RenderMimeRegistry,
+  standardRendererFactories
+} from '@jupyterlab/rendermime';
+import { Widget } from '@lumino/widgets';
+import { act } from 'react';
+
+import { AssistantClient } from '../client';
+import { extractCodeBlocks } from '../codeblocks';
+import { ChatModel } from '../model';
+import { ChatPanel } from '../widgets';
+import {
+  FakeBridge,
+  FakeWebSocket,
+  doneMessage,
+  flushPromises,
+  makeSettings,
+  makeStatus
+} from './fakes';
+
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+const escape = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * A markdown parser for the test: fenced blocks become `pre > code`, the
+ * rest paragraphs (JupyterLab's real parser is marked, loaded by a plugin).
+ */
+const markdownParser = {
+  render: async (source: string): Promise<string> => {
+    const blocks = extractCodeBlocks(source);
+    const prose = source.replace(/```[^\n]*\n[\s\S]*?```/g, '\u0000');
+    let i = 0;
+    return prose
+      .split('\u0000')
+      .map((text, n, all) => {
+        const code =
+          n < all.length - 1
+            ? `<pre><code>${escape(blocks[i++].code)}</code></pre>`
+            : '';
+        return (text.trim() ? `<p>${escape(text.trim())}</p>` : '') + code;
+      })
+      .join('');
+  }
+};
+
+describe('ChatPanel with a notebook', () => {
+  let panel: ChatPanel;
+  let client: AssistantClient;
+  let model: ChatModel;
+  let bridge: FakeBridge;
+  let copy: jest.Mock;
+  let socket: FakeWebSocket;
+
+  const $ = <T extends Element = HTMLElement>(selector: string): T => {
+    const node = panel.node.querySelector<T>(selector);
+    if (!node) {
+      throw new Error(`No element matches ${selector}`);
+    }
+    return node;
+  };
+  const $$ = (selector: string): HTMLElement[] =>
+    Array.from(panel.node.querySelectorAll<HTMLElement>(selector));
+
+  async function ask(question: string, answer: string): Promise<void> {
+    await act(async () => {
+      model.send(question);
+    });
+    const id = socket.messages.filter(m => m.type === 'chat').pop().id;
+    await act(async () => {
+      socket.receive({ type: 'token', id, text: answer });
+      socket.receive(doneMessage(id));
+      await flushPromises();
+    });
+    // Let the markdown renderer finish and the toolbars mount.
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 0));
+      await flushPromises();
+    });
+  }
+
+  beforeEach(async () => {
+    FakeWebSocket.reset();
+    const fetch = jest.fn(
+      async () =>
+        new Response(JSON.stringify(makeStatus({ state: 'ready' })), {
+          status: 202
+        })
+    );
+    client = new AssistantClient({ serverSettings: makeSettings({ fetch }) });
+    bridge = new FakeBridge();
+    copy = jest.fn();
+    model = new ChatModel({
+      client,
+      notebook: bridge,
+      settings: { confirmRun: false },
+      copyToClipboard: copy
+    });
+    const rendermime = new RenderMimeRegistry({
+      initialFactories: standardRendererFactories,
+      markdownParser
+    });
+    panel = new ChatPanel({ model, rendermime });
+    await act(async () => {
+      Widget.attach(panel, document.body);
+      await panel.renderPromise;
+    });
+    socket = FakeWebSocket.last;
+    await act(async () => socket.open());
+  });
+
+  afterEach(async () => {
+    await act(async () => {
+      panel.dispose();
+    });
+    client.dispose();
+  });
+
+  it('puts a toolbar under each code block of a finished answer', async () => {
+    await ask(
+      'Two snippets',
+      'First:\n```python\nprint("a")\n```\nThen:\n```python\nprint("b")\n```'
+    );
+    const pres = $$('.jp-oci-message[data-role="assistant"] pre');
+    expect(pres).toHaveLength(2);
+    for (const pre of pres) {
+      const toolbar = pre.nextElementSibling?.querySelector(
+        '.jp-oci-code-toolbar'
+      );
+      expect(toolbar).not.toBeNull();
+      expect(toolbar!.getAttribute('role')).toBe('toolbar');
+    }
+    for (const cls of [
+      '.jp-oci-code-insert',
+      '.jp-oci-code-replace',
+      '.jp-oci-code-run',
+      '.jp-oci-code-copy'
+    ]) {
+      const buttons = $$(cls);
+      expect(buttons).toHaveLength(2);
+      expect(buttons[0].tagName).toBe('BUTTON');
+      expect(buttons[0].getAttribute('aria-label')).toMatch(/code block 1/);
+      expect(buttons[1].getAttribute('aria-label')).toMatch(/code block 2/);
+    }
+    // The rendered text of the answer is unchanged by the icon buttons.
+    expect($('.jp-oci-markdown').textContent).toBe(
+      'First:print("a")Then:print("b")'
+    );
+
+    await act(async () => $$('.jp-oci-code-insert')[1].click());
+    await act(async () => $$('.jp-oci-code-replace')[0].click());
+    await act(async () => $$('.jp-oci-code-copy')[1].click());
+    expect(bridge.inserted).toEqual(['print("b")']);
+    expect(bridge.replaced).toEqual(['print("a")']);
+    expect(copy).toHaveBeenCalledWith('print("b")');
+    expect($$('.jp-oci-code-copy')[1].getAttribute('title')).toBe('Copied');
+  });
+
+  it('shows no toolbar while streaming or for answers without code', async () => {
+    await act(async () => {
+      model.send('q');
+    });
+    const id = socket.messages.filter(m => m.type === 'chat').pop().id;
+    await act(async () => {
+      socket.receive({ type: 'token', id, text: '```python\nx = 1\n```' });
+      await flushPromises();
+    });
+    expect($$('.jp-oci-code-toolbar')).toHaveLength(0);
+    await act(async () => {
+      socket.receive(doneMessage(id));
+      await flushPromises();
+    });
+    await ask('plain', 'No code here.');
+    expect($$('.jp-oci-code-toolbar')).toHaveLength(1);
+  });
+
+  it('runs a block and shows the result as a collapsed summary', async () => {
+    await ask('Divide', '```python\n1 / 0\n```');
+    await act(async () => $('.jp-oci-code-run').click());
+    expect(bridge.ran).toEqual(['1 / 0']);
+    const running = $('.jp-oci-output-summary');
+    expect(running.dataset.status).toBe('running');
+    expect($<HTMLButtonElement>('.jp-oci-code-run').disabled).toBe(true);
+
+    await act(async () => {
+      bridge.finishRun([
+        {
+          output_type: 'error',
+          ename: 'ZeroDivisionError',
+          evalue: 'division by zero',
+          traceback: []
+        }
+      ]);
+      await flushPromises();
+    });
+    const summary = $('.jp-oci-output-summary');
+    expect(summary.dataset.status).toBe('error');
+    expect(summary.querySelector('summary')!.textContent).toContain(
+      'ZeroDivisionError: division by zero'
+    );
+    expect(summary.querySelector('details')!.hasAttribute('open')).toBe(false);
+    expect(summary.querySelector('pre')!.textContent).toBe(
+      'Execution result:\nZeroDivisionError: division by zero'
+    );
+    const entry = summary.closest('.jp-oci-message') as HTMLElement;
+    expect(entry.dataset.role).toBe('user');
+    expect(entry.dataset.state).toBe('complete');
+    expect($<HTMLButtonElement>('.jp-oci-code-run').disabled).toBe(false);
+  });
+
+  it('shows an error when the block cannot run', async () => {
+    await ask('x', '```python\nx\n```');
+    bridge.context = null;
+    await act(async () => $('.jp-oci-code-run').click());
+    expect($('.jp-oci-error').textContent).toContain('No notebook is open');
+    expect($$('.jp-oci-output-summary')).toHaveLength(0);
+  });
+
+  it('shows the context of the next message and lets the user leave it out', async () => {
+    expect($('.jp-oci-context').textContent).toContain(
+      'cell 2 of analysis.ipynb'
+    );
+    await act(async () => $('.jp-oci-context-dismiss').click());
+    expect($$('.jp-oci-context')).toHaveLength(0);
+    await act(async () => {
+      bridge.changed.emit();
+    });
+    expect($$('.jp-oci-context')).toHaveLength(1);
+
+    await act(async () => {
+      model.send('About this');
+    });
+    expect($('.jp-oci-context-chip').textContent).toContain(
+      'cell 2 of analysis.ipynb'
+    );
+  });
+});
