@@ -55,6 +55,7 @@ class OpenCodeInterpreter(ExtensionApp):
     )
     temperature = Float(0.2, config=True, help="Sampling temperature when a request does not set one.")
     max_tokens = Int(1024, config=True, help="Longest answer in tokens when a request does not set one.")
+    fix_rounds = Int(3, config=True, help="Fix attempts per failing cell before the assistant gives up.")
     system_prompt = Unicode(
         DEFAULT_SYSTEM_PROMPT, config=True, help="System prompt prepended to conversations that have none."
     )
@@ -78,7 +79,10 @@ class OpenCodeInterpreter(ExtensionApp):
     @property
     def generation_defaults(self) -> GenerationDefaults:
         return GenerationDefaults(
-            max_tokens=self.max_tokens, temperature=self.temperature, system_prompt=self.system_prompt
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            system_prompt=self.system_prompt,
+            fix_rounds=self.fix_rounds,
         )
 
     def initialize_settings(self) -> None:

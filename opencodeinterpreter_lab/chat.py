@@ -1,4 +1,4 @@
-"""One chat connection's requests: start generations, relay their streams, cancel them by id.
+"""One WebSocket connection's requests: chats and fix loops, started, relayed, cancelled by id.
 
 Transport-agnostic: the WebSocket handler feeds raw messages in and gives a ``send`` callable for replies.
 """
@@ -6,18 +6,24 @@ Transport-agnostic: the WebSocket handler feeds raw messages in and gives a ``se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import ChatMessage, EngineError, Generation, LlamaEngine
+from .engine import ChatMessage, EngineError, LlamaEngine, Timings, Usage
+from .execution import ExecutionResult
+from .fixer import FixCallbacks, FixTask, fix_cell, relevant_cells
 from .protocol import (
     CancelRequest,
     ChatRequest,
+    ExecutionResultMessage,
+    FixRequest,
     ProtocolError,
     done_message,
     error_message,
+    outcome_json,
     parse_client_message,
+    proposal_message,
     token_message,
 )
 
@@ -30,6 +36,40 @@ class GenerationDefaults:
     max_tokens: int = 1024
     temperature: float = 0.2
     system_prompt: str = ""
+    fix_rounds: int = 3
+
+
+class LiveNotebookExecutor:
+    """Runs proposals in the user's live kernel: the client executes each ``proposal`` and replies with the result."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, asyncio.Future[ExecutionResult]] = {}
+        self._round = 0
+
+    async def execute(self, code: str) -> ExecutionResult:
+        self._round += 1
+        future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
+        self._pending[self._round] = future
+        try:
+            result: ExecutionResult = await future
+            return result
+        finally:
+            self._pending.pop(self._round, None)
+
+    def deliver(self, message: ExecutionResultMessage) -> bool:
+        """Resolve the round the client ran; False when no such round is waiting."""
+        future = self._pending.get(message.round)
+        if future is None or future.done():
+            return False
+        future.set_result(ExecutionResult(message.status, message.outputs, message.message))
+        return True
+
+
+@dataclass
+class _Request:
+    task: asyncio.Task[None]
+    cancel: Callable[[], object]
+    executor: LiveNotebookExecutor | None = None
 
 
 class ChatSession:
@@ -37,7 +77,7 @@ class ChatSession:
         self._engine = engine
         self._defaults = defaults
         self._send = send
-        self._requests: dict[str, tuple[Generation, asyncio.Task[None]]] = {}
+        self._requests: dict[str, _Request] = {}
 
     def handle(self, raw: str | bytes) -> None:
         """Act on one client message; problems are answered with an ``error`` message, never raised."""
@@ -48,23 +88,27 @@ class ChatSession:
             return
         if isinstance(message, CancelRequest):
             self.cancel(message.id)
+        elif isinstance(message, ExecutionResultMessage):
+            self._deliver(message)
+        elif message.id in self._requests:
+            self._send(error_message(message.id, f"A request with id {message.id!r} is already in flight."))
+        elif isinstance(message, ChatRequest):
+            self._start_chat(message)
         else:
-            self._start(message)
+            self._start_fix(message)
 
     def cancel(self, request_id: str) -> None:
         """Cancel a request in flight; unknown or finished ids are ignored (the request already ended)."""
         if request_id in self._requests:
-            self._requests[request_id][0].cancel()
+            self._requests[request_id].cancel()
 
     def close(self) -> None:
         """The client went away: stop everything it started."""
-        for generation, _ in self._requests.values():
-            generation.cancel()
+        for request in list(self._requests.values()):
+            request.cancel()
 
-    def _start(self, request: ChatRequest) -> None:
-        if request.id in self._requests:
-            self._send(error_message(request.id, f"A request with id {request.id!r} is already in flight."))
-            return
+    # ---- chat ---------------------------------------------------------------------------------------------------
+    def _start_chat(self, request: ChatRequest) -> None:
         messages: list[ChatMessage] = [{"role": m.role, "content": m.content} for m in request.messages]
         if self._defaults.system_prompt and messages[0]["role"] != "system":
             messages.insert(0, {"role": "system", "content": self._defaults.system_prompt})
@@ -73,16 +117,73 @@ class ChatSession:
             max_tokens=request.max_tokens or self._defaults.max_tokens,
             temperature=self._defaults.temperature if request.temperature is None else request.temperature,
         )
-        task = asyncio.create_task(self._relay(request.id, generation))
-        self._requests[request.id] = (generation, task)
 
-    async def _relay(self, request_id: str, generation: Generation) -> None:
-        try:
-            async for text in generation:
-                self._send(token_message(request_id, text))
-        except EngineError as e:
-            self._send(error_message(request_id, str(e)))
-        else:
-            self._send(done_message(request_id, generation))
-        finally:
-            self._requests.pop(request_id, None)
+        async def relay() -> None:
+            try:
+                async for text in generation:
+                    self._send(token_message(request.id, text))
+            except EngineError as e:
+                self._send(error_message(request.id, str(e)))
+            else:
+                self._send(done_message(request.id, generation.usage, generation.timings, generation.cancelled))
+
+        self._track(request.id, relay(), generation.cancel)
+
+    # ---- fix loop -----------------------------------------------------------------------------------------------
+    def _start_fix(self, request: FixRequest) -> None:
+        executor = LiveNotebookExecutor()
+        failure = ExecutionResult("error", request.cell.outputs)
+        task = FixTask(
+            source=request.cell.source,
+            failure=failure,
+            context=relevant_cells(request.context, request.cell.source) if request.language == "python" else [],
+            variables=request.variables,
+            language=request.language,
+        )
+        callbacks = FixCallbacks(
+            on_token=lambda number, text: self._send(token_message(request.id, text, number)),
+            on_proposal=lambda fix_round: self._send(proposal_message(request.id, fix_round)),
+        )
+        max_rounds = request.max_rounds or self._defaults.fix_rounds
+
+        async def run() -> None:
+            usage = Usage()
+            try:
+                outcome = await fix_cell(self._engine, executor, task, max_rounds, callbacks)
+            except EngineError as e:
+                self._send(error_message(request.id, str(e)))
+                return
+            except asyncio.CancelledError:
+                self._send(done_message(request.id, usage, Timings(), cancelled=True))
+                return
+            for fix_round in outcome.rounds:
+                usage.prompt_tokens += fix_round.usage.prompt_tokens
+                usage.completion_tokens += fix_round.usage.completion_tokens
+            first = outcome.rounds[0].first_token_s if outcome.rounds else None
+            self._send(
+                done_message(request.id, usage, Timings(first_token_s=first), False, outcome=outcome_json(outcome))
+            )
+
+        self._track(request.id, run(), executor=executor)
+
+    def _deliver(self, message: ExecutionResultMessage) -> None:
+        request = self._requests.get(message.id)
+        if request is None or request.executor is None or not request.executor.deliver(message):
+            self._send(error_message(message.id, f"No fix {message.id!r} is waiting for round {message.round}."))
+
+    def _track(
+        self,
+        request_id: str,
+        work: Coroutine[Any, Any, None],
+        cancel: Callable[[], None] | None = None,
+        executor: LiveNotebookExecutor | None = None,
+    ) -> None:
+        """Run ``work`` as the request ``request_id``; ``cancel`` defaults to cancelling its task."""
+        task = asyncio.create_task(work)
+        self._requests[request_id] = _Request(task, cancel or task.cancel, executor)
+
+        def forget(_: asyncio.Task[None]) -> None:
+            if request_id in self._requests and self._requests[request_id].task is task:
+                del self._requests[request_id]
+
+        task.add_done_callback(forget)

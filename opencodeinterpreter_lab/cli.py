@@ -2,7 +2,8 @@
 
 - ``model``: resolve (assemble or download) the configured model now and print its path;
 - ``fix NOTEBOOK``: run a notebook in a fresh kernel, fixing failing cells with the fix loop (exit 0: all pass);
-- ``bench stream``: the streaming benchmark (WebSocket vs raw llama-cpp-python, warm vs cold first token).
+- ``bench stream``: the streaming benchmark (WebSocket vs raw llama-cpp-python, warm vs cold first token);
+- ``bench fix``: fix rate and latency of the fix loop on the built-in failing cells.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .models import CATALOG, DEFAULT_MODEL, ModelError, choose_model, resolve_model
+
+if TYPE_CHECKING:
+    from .engine import LlamaEngine
 
 
 class _ProgressBar:
@@ -59,8 +63,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
 
     import nbformat
 
-    from .app import OpenCodeInterpreter
-    from .engine import EngineError, LlamaEngine
+    from .engine import EngineError
     from .execution import KernelExecutor
     from .notebook_fix import CellReport, fix_notebook
 
@@ -77,12 +80,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
     kernel = notebook.metadata.get("kernelspec", {}).get("name", "python3")
     workdir = str(source.resolve().parent)  # relative paths in the notebook resolve as in Jupyter
 
-    app = OpenCodeInterpreter()
-    if args.model:
-        app.model = args.model
-    if args.model_path:
-        app.model_path = args.model_path
-    engine = LlamaEngine(app.engine_config())
+    engine = _engine(args)
 
     def show(cell: CellReport) -> None:
         outcome = cell.outcome
@@ -112,11 +110,32 @@ def _cmd_fix(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_stream_benchmark
+    from .bench_stream import run_stream_benchmark
 
     return run_stream_benchmark(
         model=args.model, model_path=args.model_path, threads=args.threads, tokens=args.tokens, runs=args.runs
     )
+
+
+def _cmd_bench_fix(args: argparse.Namespace) -> int:
+    from .bench_fix import main
+
+    return main(_engine(args), args.rounds, args.limit, Path(args.output) if args.output else None)
+
+
+def _engine(args: argparse.Namespace) -> LlamaEngine:
+    """The engine the server would use, with the command line's model choice."""
+    from .app import OpenCodeInterpreter
+    from .engine import LlamaEngine
+
+    app = OpenCodeInterpreter()
+    if getattr(args, "model", None):
+        app.model = args.model
+    if getattr(args, "model_path", None):
+        app.model_path = args.model_path
+    if getattr(args, "threads", None):
+        app.n_threads = args.threads
+    return LlamaEngine(app.engine_config())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--tokens", type=int, default=200, help="tokens to generate per run")
     stream.add_argument("--runs", type=int, default=3, help="alternating runs of each side")
     stream.set_defaults(run=_cmd_bench)
+    fixes = which.add_parser("fix", help="fix rate and latency of the fix loop on the built-in failing cells")
+    fixes.add_argument("--rounds", type=int, default=3, help="fix rounds per cell (default 3)")
+    fixes.add_argument("--limit", type=int, help="only the first N cases")
+    fixes.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
+    fixes.add_argument("--model-path", help="a local GGUF file instead")
+    fixes.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
+    fixes.add_argument("--output", help="write per-case results as JSON lines here")
+    fixes.set_defaults(run=_cmd_bench_fix)
     return parser
 
 

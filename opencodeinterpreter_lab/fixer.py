@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .engine import ChatMessage, LlamaEngine
+from .engine import ChatMessage, LlamaEngine, Usage
 from .execution import ExecutionResult, Executor
 from .feedback import last_code_block, prose, same_code
 
@@ -25,6 +25,8 @@ FIX_SYSTEM_PROMPT = (
 )
 CONTEXT_CHARS = 1500
 ERROR_CHARS = 1200
+MAX_CELL_CHARS = 12_000
+"""Longer cells cannot be rewritten within one answer by the small models this runs on."""
 
 FixStatus = Literal["fixed", "failed", "no_code", "unchanged"]
 
@@ -48,6 +50,7 @@ class FixRound:
     first_token_s: float | None = None
     """From the start of the round (the failure known) to the first token of the proposal."""
     result: ExecutionResult | None = None
+    usage: Usage = field(default_factory=Usage)
 
     @property
     def explanation(self) -> str:
@@ -98,6 +101,9 @@ async def fix_cell(
 ) -> FixOutcome:
     """Propose, run and refine fixes for ``task`` until one runs cleanly. Cancel by cancelling the awaiting task."""
     hooks = callbacks or FixCallbacks()
+    if len(task.source) > MAX_CELL_CHARS:
+        message = f"The cell is too long to fix ({len(task.source)} characters, at most {MAX_CELL_CHARS}): split it."
+        return FixOutcome("failed", task.source, [], message)
     messages = build_fix_prompt(task)
     current = task.source
     rounds: list[FixRound] = []
@@ -105,7 +111,9 @@ async def fix_cell(
         fix_round = FixRound(number)
         rounds.append(fix_round)
         started = time.perf_counter()
-        async for piece in engine.generate(messages, max_tokens=max_tokens, temperature=0.0):
+        generation = engine.generate(messages, max_tokens=max_tokens, temperature=0.0)
+        fix_round.usage = generation.usage
+        async for piece in generation:
             if fix_round.first_token_s is None:
                 fix_round.first_token_s = time.perf_counter() - started
             fix_round.answer += piece

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from .engine import EngineStatus, Generation
+from .engine import EngineStatus, Timings, Usage
+from .fixer import FixOutcome, FixRound
 
 MAX_ID_LENGTH = 200
 
@@ -38,11 +39,41 @@ class CancelRequest(BaseModel):
     id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
 
 
-ClientMessage = Annotated[ChatRequest | CancelRequest, Field(discriminator="type")]
-_client_message: TypeAdapter[ChatRequest | CancelRequest] = TypeAdapter(ClientMessage)
+class FailingCell(BaseModel):
+    source: str
+    outputs: list[dict[str, Any]] = Field(description="The failing run's outputs, in nbformat v4's shape.")
 
 
-def parse_client_message(raw: str | bytes) -> ChatRequest | CancelRequest:
+class FixRequest(BaseModel):
+    """Start the fix loop on a failing cell of the live notebook; the client executes each proposal."""
+
+    type: Literal["fix"]
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    cell: FailingCell
+    context: list[str] = Field(default=[], max_length=500, description="Sources of the cells above, in order.")
+    variables: str = Field(default="", max_length=4000)
+    language: str = Field(default="python", max_length=40)
+    max_rounds: int | None = Field(default=None, ge=1, le=10)
+
+
+class ExecutionResultMessage(BaseModel):
+    """What running a proposal in the live kernel produced."""
+
+    type: Literal["execution_result"]
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    round: int = Field(ge=1)
+    status: Literal["ok", "error", "timeout", "dead"]
+    outputs: list[dict[str, Any]] = []
+    message: str = ""
+
+
+ClientRequest = ChatRequest | CancelRequest | FixRequest | ExecutionResultMessage
+ClientMessage = Annotated[ClientRequest, Field(discriminator="type")]
+_client_message: TypeAdapter[ClientRequest] = TypeAdapter(ClientMessage)
+_TYPES = ("chat", "cancel", "fix", "execution_result")
+
+
+def parse_client_message(raw: str | bytes) -> ClientRequest:
     """Validate one client message or raise :class:`ProtocolError` with a message a developer can act on."""
     try:
         data = json.loads(raw)
@@ -51,8 +82,9 @@ def parse_client_message(raw: str | bytes) -> ChatRequest | CancelRequest:
     if not isinstance(data, dict):
         raise ProtocolError("Each message must be a JSON object with a 'type'.")
     request_id = data.get("id") if isinstance(data.get("id"), str) else None
-    if data.get("type") not in ("chat", "cancel"):
-        raise ProtocolError(f"Unknown message type {data.get('type')!r}; expected 'chat' or 'cancel'.", request_id)
+    if data.get("type") not in _TYPES:
+        expected = ", ".join(repr(t) for t in _TYPES)
+        raise ProtocolError(f"Unknown message type {data.get('type')!r}; expected one of {expected}.", request_id)
     try:
         return _client_message.validate_python(data)
     except ValidationError as e:
@@ -66,23 +98,48 @@ def status_message(status: EngineStatus) -> dict[str, Any]:
     return {"type": "status", "status": status.to_json()}
 
 
-def token_message(request_id: str, text: str) -> dict[str, Any]:
-    return {"type": "token", "id": request_id, "text": text}
+def token_message(request_id: str, text: str, round_number: int | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": "token", "id": request_id, "text": text}
+    if round_number is not None:
+        message["round"] = round_number
+    return message
 
 
-def done_message(request_id: str, generation: Generation) -> dict[str, Any]:
+def done_message(
+    request_id: str,
+    usage: Usage,
+    timings: Timings,
+    cancelled: bool,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "type": "done",
         "id": request_id,
-        "usage": {
-            "prompt_tokens": generation.usage.prompt_tokens,
-            "completion_tokens": generation.usage.completion_tokens,
-        },
-        "timings": {
-            "first_token_s": generation.timings.first_token_s,
-            "tokens_per_second": generation.timings.tokens_per_second,
-        },
-        "cancelled": generation.cancelled,
+        "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens},
+        "timings": {"first_token_s": timings.first_token_s, "tokens_per_second": timings.tokens_per_second},
+        "cancelled": cancelled,
+        **extra,
+    }
+
+
+def proposal_message(request_id: str, fix_round: FixRound) -> dict[str, Any]:
+    """A fix to apply and run; the client answers with ``execution_result`` for this round."""
+    assert fix_round.code is not None
+    return {
+        "type": "proposal",
+        "id": request_id,
+        "round": fix_round.number,
+        "code": fix_round.code,
+        "explanation": fix_round.explanation,
+    }
+
+
+def outcome_json(outcome: FixOutcome) -> dict[str, Any]:
+    return {
+        "status": outcome.status,
+        "source": outcome.source,
+        "rounds": len(outcome.rounds),
+        "message": outcome.message,
     }
 
 

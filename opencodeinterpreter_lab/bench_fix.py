@@ -1,0 +1,119 @@
+"""The fix benchmark: how many realistic failing cells the fix loop repairs, and how fast.
+
+Each case (see ``fix_cases.py``) runs its setup cells and its failing cell in a real kernel, then the same
+``fix_cell`` loop the panel uses tries to repair it. A case counts as fixed when the repaired cell runs cleanly
+*and* the case's check of the intended result passes. Reported: the fix rate within 1 round and within
+``rounds`` rounds, and the median time from the failure to the proposal's first token and to the passing cell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .engine import LlamaEngine
+from .execution import KernelExecutor
+from .fix_cases import FIX_CASES, FixCase
+from .fixer import FixCallbacks, FixRound, FixTask, fix_cell, relevant_cells
+
+
+@dataclass
+class CaseResult:
+    id: str
+    category: str
+    status: str
+    rounds: int
+    passed_check: bool
+    first_token_s: float | None
+    to_passing_s: float | None
+    answer: str
+
+    @property
+    def fixed(self) -> bool:
+        return self.status == "fixed" and self.passed_check
+
+
+async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, rounds: int) -> CaseResult:
+    await kernel.execute("%reset -f")
+    for cell in case.setup:
+        setup = await kernel.execute(cell)
+        if not setup.ok:
+            raise RuntimeError(f"case {case.id}: setup failed: {setup.summary()}")
+    failure = await kernel.execute(case.cell)
+    started = time.perf_counter()
+    passed_at: list[float] = []
+
+    def on_result(fix_round: FixRound) -> None:
+        if fix_round.result is not None and fix_round.result.ok:
+            passed_at.append(time.perf_counter() - started)
+
+    task = FixTask(case.cell, failure, relevant_cells(case.setup, case.cell))
+    outcome = await fix_cell(engine, kernel, task, rounds, FixCallbacks(on_result=on_result))
+    passed_check = outcome.status == "fixed" and (await kernel.execute(case.check)).ok
+    return CaseResult(
+        id=case.id,
+        category=case.category,
+        status=outcome.status,
+        rounds=len(outcome.rounds),
+        passed_check=passed_check,
+        first_token_s=outcome.rounds[0].first_token_s if outcome.rounds else None,
+        to_passing_s=passed_at[0] if passed_at else None,
+        answer=outcome.rounds[-1].answer if outcome.rounds else "",
+    )
+
+
+async def run_fix_benchmark(engine: LlamaEngine, rounds: int = 3, limit: int | None = None) -> list[CaseResult]:
+    await asyncio.get_running_loop().run_in_executor(None, engine.load)
+    cases = FIX_CASES[:limit] if limit else FIX_CASES
+    results = []
+    async with KernelExecutor(timeout=30) as kernel:
+        for number, case in enumerate(cases, start=1):
+            result = await run_case(engine, kernel, case, rounds)
+            results.append(result)
+            verdict = f"fixed in {result.rounds}" if result.fixed else f"NOT fixed ({result.status})"
+            ttft = f"{result.first_token_s:.2f}" if result.first_token_s is not None else "-"
+            print(f"[{number:2}/{len(cases)}] {case.id:<28} {verdict:<22} first token {ttft} s", flush=True)
+    return results
+
+
+def summarize(results: list[CaseResult], rounds: int) -> str:
+    total = len(results)
+    within_one = sum(r.fixed and r.rounds == 1 for r in results)
+    within_all = sum(r.fixed for r in results)
+    first_tokens = [r.first_token_s for r in results if r.first_token_s is not None]
+    to_passing = [r.to_passing_s for r in results if r.fixed and r.to_passing_s is not None]
+    lines = [
+        f"fixed within 1 round:  {within_one}/{total} ({within_one / total:.0%})",
+        f"fixed within {rounds} rounds: {within_all}/{total} ({within_all / total:.0%})",
+        f"median failure -> first token of the proposal: {statistics.median(first_tokens):.2f} s",
+    ]
+    if to_passing:
+        lines.append(f"median failure -> passing cell (fixed cases): {statistics.median(to_passing):.2f} s")
+    by_category: dict[str, list[CaseResult]] = {}
+    for r in results:
+        by_category.setdefault(r.category, []).append(r)
+    lines.append(
+        "by category: "
+        + ", ".join(f"{c} {sum(r.fixed for r in rs)}/{len(rs)}" for c, rs in sorted(by_category.items()))
+    )
+    return "\n".join(lines)
+
+
+def main(engine: LlamaEngine, rounds: int, limit: int | None, output: Path | None) -> int:
+    async def run() -> list[CaseResult]:
+        try:
+            return await run_fix_benchmark(engine, rounds, limit)
+        finally:
+            await engine.close()
+
+    results = asyncio.run(run())
+    if output:
+        output.write_text("".join(json.dumps(asdict(r)) + "\n" for r in results))
+    print(summarize(results, rounds))
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,251 @@
+"""The fix loop: real model, real kernels, the headless CLI and the WebSocket protocol the panel uses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from opencodeinterpreter_lab import cli
+from opencodeinterpreter_lab.engine import ChatMessage, LlamaEngine, Usage
+from opencodeinterpreter_lab.execution import ExecutionResult, KernelExecutor
+from opencodeinterpreter_lab.fixer import FixTask, fix_cell, relevant_cells
+
+SQRT_SETUP = ["import math\nvalues = [1, 4, 9]"]
+SQRT_CELL = "roots = [math.sqroot(v) for v in values]\nprint(roots)"
+
+
+async def test_a_failing_cell_is_fixed_and_passes_in_a_real_kernel(engine: LlamaEngine) -> None:
+    async with KernelExecutor(timeout=30) as kernel:
+        for cell in SQRT_SETUP:
+            assert (await kernel.execute(cell)).ok
+        failure = await kernel.execute(SQRT_CELL)
+        assert failure.status == "error"
+        outcome = await fix_cell(engine, kernel, FixTask(SQRT_CELL, failure, relevant_cells(SQRT_SETUP, SQRT_CELL)))
+        assert outcome.status == "fixed", outcome
+        assert "math.sqrt" in outcome.source
+        assert outcome.rounds[-1].result is not None
+        assert "[1.0, 2.0, 3.0]" in outcome.rounds[-1].result.summary()
+        assert (await kernel.execute("assert roots == [1.0, 2.0, 3.0]")).ok
+
+
+class FailFirstRun:
+    """A real kernel whose first run is reported as failing: forces a second round of the real model."""
+
+    def __init__(self, kernel: KernelExecutor) -> None:
+        self.kernel = kernel
+        self.codes: list[str] = []
+
+    async def execute(self, code: str) -> ExecutionResult:
+        self.codes.append(code)
+        if len(self.codes) == 1:
+            error = {"output_type": "error", "ename": "ValueError", "evalue": "roots must be rounded to ints",
+                     "traceback": ["ValueError: roots must be rounded to ints"]}  # fmt: skip
+            return ExecutionResult("error", [error])
+        return await self.kernel.execute(code)
+
+
+async def test_a_failed_round_feeds_its_error_back_and_the_loop_refines(engine: LlamaEngine) -> None:
+    async with KernelExecutor(timeout=30) as kernel:
+        await kernel.execute(SQRT_SETUP[0])
+        failure = await kernel.execute(SQRT_CELL)
+        executor = FailFirstRun(kernel)
+        outcome = await fix_cell(engine, executor, FixTask(SQRT_CELL, failure, SQRT_SETUP), max_rounds=3)
+        assert len(outcome.rounds) >= 2
+        assert outcome.status == "fixed", outcome
+        assert len(executor.codes) == len(outcome.rounds)
+
+
+class ScriptedEngine:
+    """Answers from a script: injects answers the real model cannot be made to give on demand."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+
+    def generate(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float) -> Any:
+        answer = self.answers.pop(0)
+
+        class Stream:
+            usage = Usage(prompt_tokens=10, completion_tokens=5)
+
+            async def __aiter__(self) -> AsyncIterator[str]:
+                yield answer
+
+        return Stream()
+
+
+class NeverRuns:
+    async def execute(self, code: str) -> ExecutionResult:
+        raise AssertionError("nothing should run")
+
+
+FAILED = ExecutionResult("error", [{"output_type": "error", "ename": "E", "evalue": "", "traceback": []}])
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        ("I am not sure what is wrong.", "no_code"),
+        (f"Looks fine.\n```python\n{SQRT_CELL}\n```", "unchanged"),
+    ],
+)
+async def test_answers_without_a_usable_fix_end_the_loop(answer: str, status: str) -> None:
+    engine: Any = ScriptedEngine(answer)
+    outcome = await fix_cell(engine, NeverRuns(), FixTask(SQRT_CELL, FAILED))
+    assert outcome.status == status
+    assert outcome.source == SQRT_CELL, "the original source is kept"
+    assert outcome.message
+
+
+async def test_a_huge_cell_is_refused_before_any_generation() -> None:
+    engine: Any = ScriptedEngine()
+    outcome = await fix_cell(engine, NeverRuns(), FixTask("x = 1\n" * 5000, FAILED))
+    assert outcome.status == "failed"
+    assert "too long" in outcome.message
+
+
+async def test_a_kernel_that_dies_is_reported_and_replaced() -> None:
+    async with KernelExecutor(timeout=30) as kernel:
+        died = await kernel.execute("import os; os._exit(1)")
+        assert died.status == "dead"
+        assert "died" in died.summary()
+        assert (await kernel.execute("print('back')")).summary() == "back"
+
+
+async def test_a_cell_that_runs_too_long_is_interrupted() -> None:
+    async with KernelExecutor(timeout=2) as kernel:
+        slow = await kernel.execute("import time\nwhile True: time.sleep(0.1)")
+        assert slow.status == "timeout"
+        assert (await kernel.execute("print('next')")).ok
+
+
+def test_relevant_cells_are_those_defining_the_names_used() -> None:
+    earlier = ["import pandas as pd", "x = 1", "df = pd.DataFrame({'a': [1]})", "def helper():\n    return 2"]
+    assert relevant_cells(earlier, "print(df['b'].sum() + helper())") == [earlier[2], earlier[3]]
+    assert relevant_cells(earlier, "print(x") == [earlier[1]], "a cell that does not parse still finds its names"
+    assert relevant_cells(earlier, "print(1)") == []
+
+
+# ---- the headless CLI -------------------------------------------------------------------------------------------
+
+
+def write_notebook(path: Path, *sources: str) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(notebook, path)
+
+
+def test_cli_fixes_a_notebook_and_writes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "analysis.ipynb"
+    write_notebook(source, SQRT_SETUP[0], SQRT_CELL, "total = sum(roots)\nprint(total)")
+    assert cli.main(["fix", str(source)]) == 0
+    fixed = nbformat.read(tmp_path / "analysis.fixed.ipynb", as_version=4)
+    cell = fixed.cells[1]
+    assert "math.sqrt" in cell.source
+    assert cell.metadata["opencodeinterpreter"]["original_source"] == SQRT_CELL
+    assert "6.0" in fixed.cells[2].outputs[0]["text"]
+    assert "1 fixed, 0 not fixed" in capsys.readouterr().out
+    assert nbformat.read(source, as_version=4).cells[1].source == SQRT_CELL, "the input notebook is untouched"
+
+
+def test_cli_exits_1_when_a_cell_stays_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class NoFixEngine(ScriptedEngine):
+        def load(self) -> None:
+            pass
+
+        async def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(cli, "_engine", lambda args: NoFixEngine("No idea."))
+    source = tmp_path / "broken.ipynb"
+    write_notebook(source, "1 / 0")
+    assert cli.main(["fix", str(source), "--output", str(tmp_path / "out.ipynb")]) == 1
+    assert "0 fixed, 1 not fixed" in capsys.readouterr().out
+    assert nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs[0]["ename"] == "ZeroDivisionError"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"), [("missing.ipynb", None), ("notes.ipynb", "plain text"), ("x.json", "[]")]
+)
+def test_cli_refuses_bad_paths_and_non_notebooks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | None
+) -> None:
+    if content is not None:
+        (tmp_path / name).write_text(content)
+    assert cli.main(["fix", str(tmp_path / name)]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_cli_bad_usage_exits_2() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["fix"])
+    assert exit_info.value.code == 2
+
+
+# ---- over the WebSocket, as the panel drives it ----------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("shared_engine")
+async def test_the_panel_protocol_runs_the_loop_in_the_clients_kernel(connect: Any) -> None:
+    client = await connect()
+    async with KernelExecutor(timeout=30) as kernel:  # plays the user's live kernel
+        await kernel.execute(SQRT_SETUP[0])
+        failure = await kernel.execute(SQRT_CELL)
+        await client.send(
+            {
+                "type": "fix",
+                "id": "f1",
+                "cell": {"source": SQRT_CELL, "outputs": failure.outputs},
+                "context": SQRT_SETUP,
+            }
+        )
+        tokens = 0
+        while True:
+            message = await client.receive()
+            if message.get("id") != "f1":
+                continue
+            if message["type"] == "token":
+                tokens += 1
+                assert message["round"] >= 1
+            elif message["type"] == "proposal":
+                assert message["explanation"]
+                result = await kernel.execute(message["code"])
+                await client.send(
+                    {
+                        "type": "execution_result",
+                        "id": "f1",
+                        "round": message["round"],
+                        "status": result.status,
+                        "outputs": result.outputs,
+                    }
+                )
+            else:
+                break
+    assert message["type"] == "done", message
+    assert message["outcome"]["status"] == "fixed"
+    assert "math.sqrt" in message["outcome"]["source"]
+    assert tokens > 1
+    assert message["usage"]["completion_tokens"] > 0
+
+
+@pytest.mark.usefixtures("shared_engine")
+async def test_a_fix_waiting_for_the_user_can_be_cancelled(connect: Any) -> None:
+    client = await connect()
+    outputs = [{"output_type": "error", "ename": "NameError", "evalue": "name 'prnt' is not defined",
+                "traceback": ["NameError: name 'prnt' is not defined"]}]  # fmt: skip
+    await client.send({"type": "fix", "id": "f2", "cell": {"source": "prnt('hi')", "outputs": outputs}})
+    while (await client.receive())["type"] != "proposal":
+        pass
+    await client.send({"type": "cancel", "id": "f2"})
+    _, end = await client.receive_until_end("f2")
+    assert end["type"] == "done"
+    assert end["cancelled"] is True
+    await client.send({"type": "execution_result", "id": "f2", "round": 1, "status": "ok", "outputs": []})
+    late = await client.receive()
+    assert late["type"] == "error"
+    assert "No fix 'f2'" in late["message"]
