@@ -163,6 +163,9 @@ export function formatCellContext(
   context: ICellContext,
   maxTokens: number
 ): string {
+  if (context.source.trim() === '') {
+    return `The active notebook cell (${contextLabel(context)}, ${context.cellType} cell) is empty.`;
+  }
   const maxChars = Math.max(0, Math.floor(maxTokens * CHARS_PER_TOKEN));
   const fence = fenceFor(context.source);
   const language =

@@ -124,6 +124,12 @@ describe('formatCellContext', () => {
     expect(text).not.toContain('line_399');
   });
 
+  it('says when the active cell is empty', () => {
+    expect(formatCellContext(cell({ source: '  \n' }), 100)).toBe(
+      'The active notebook cell (cell 3 of analysis.ipynb, code cell) is empty.'
+    );
+  });
+
   it('labels markdown cells', () => {
     const text = formatCellContext(
       cell({ cellType: 'markdown', language: '', source: '# Title' }),

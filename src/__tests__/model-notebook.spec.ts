@@ -1,3 +1,4 @@
+/* eslint-disable jupyter/no-untranslated-string */
 import { AssistantClient } from '../client';
 import { ChatModel, IChatSettings } from '../model';
 import { NotebookError } from '../notebook';
