@@ -29,6 +29,19 @@ export interface ICellContext {
   readonly selection: { readonly start: number; readonly end: number } | null;
   /** The cursor's character offset in the source, when known. */
   readonly cursor: number | null;
+  /** Cells around the active one, nearest first (when asked for). */
+  readonly nearby?: ReadonlyArray<ICellSnippet>;
+  /** A summary of the kernel's variables, one per line (when asked for). */
+  readonly variables?: string | null;
+}
+
+/**
+ * A cell near the active one.
+ */
+export interface ICellSnippet {
+  readonly cellIndex: number;
+  readonly cellType: 'code' | 'markdown' | 'raw';
+  readonly source: string;
 }
 
 /**
@@ -156,17 +169,93 @@ export function contextLabel(context: ICellContext): string {
 
 /**
  * The text sent to the model before the question: the active cell's source
- * (trimmed around the selection or cursor to fit) and the selection, within
- * `maxTokens` (estimated).
+ * (trimmed around the selection or cursor to fit) and the selection, then,
+ * when the snapshot has them, the kernel's variables and the nearby cells,
+ * nearest first, all within `maxTokens` (estimated).
+ *
+ * The active cell has priority: with extras to add it may take three
+ * quarters of the budget, and the extras share what it leaves; the cells
+ * farthest from it are the first left out.
  */
 export function formatCellContext(
   context: ICellContext,
   maxTokens: number
 ): string {
+  const maxChars = Math.max(0, Math.floor(maxTokens * CHARS_PER_TOKEN));
+  const nearby = context.nearby ?? [];
+  const variables = (context.variables ?? '').trim();
+  const hasExtras = nearby.length > 0 || variables !== '';
+  const active = formatActiveCell(
+    context,
+    hasExtras ? Math.floor(maxChars * 0.75) : maxChars
+  );
+  let room = maxChars - active.length;
+
+  const before: string[] = [];
+  if (variables) {
+    const header = 'Variables defined in the kernel:';
+    const overhead = header.length + 10;
+    const budget = Math.min(room, Math.floor(maxChars / 4)) - overhead;
+    if (budget >= 40) {
+      const text = truncateTail(variables, budget);
+      const block = `${header}\n\`\`\`\n${text}\n\`\`\``;
+      before.push(block);
+      room -= block.length + 2;
+    }
+  }
+
+  const above: string[] = [];
+  const below: string[] = [];
+  const aboveTitle = 'Cells above the active cell:';
+  const belowTitle = 'Cells below the active cell:';
+  for (const cell of nearby) {
+    const isAbove = cell.cellIndex < context.cellIndex;
+    const language =
+      cell.cellType === 'code'
+        ? context.language
+        : cell.cellType === 'markdown'
+          ? 'markdown'
+          : '';
+    const fence = fenceFor(cell.source);
+    const header = `Cell ${cell.cellIndex + 1} (${cell.cellType}):`;
+    const side = isAbove ? above : below;
+    // The block, its separator, and the side's title for its first block.
+    const overhead =
+      header.length +
+      2 * fence.length +
+      language.length +
+      5 +
+      (side.length === 0 ? (isAbove ? aboveTitle : belowTitle).length + 4 : 0);
+    if (room - overhead < 40) {
+      break;
+    }
+    // The end of a cell above and the start of a cell below are nearest.
+    const fitted = fitSource(
+      cell.source,
+      room - overhead,
+      isAbove ? { start: cell.source.length, end: cell.source.length } : null
+    );
+    room -= fitted.text.length + overhead;
+    side.push(`${header}\n${fence}${language}\n${fitted.text}\n${fence}`);
+    if (fitted.omittedLines > 0) {
+      break;
+    }
+  }
+  if (above.length) {
+    // In notebook order: the nearest was found first.
+    before.push(`${aboveTitle}\n\n${above.reverse().join('\n\n')}`);
+  }
+  const after = below.length ? [`${belowTitle}\n\n${below.join('\n\n')}`] : [];
+  return [...before, active, ...after].join('\n\n');
+}
+
+/**
+ * The active cell's part of the context, within `maxChars`.
+ */
+function formatActiveCell(context: ICellContext, maxChars: number): string {
   if (context.source.trim() === '') {
     return `The active notebook cell (${contextLabel(context)}, ${context.cellType} cell) is empty.`;
   }
-  const maxChars = Math.max(0, Math.floor(maxTokens * CHARS_PER_TOKEN));
   const fence = fenceFor(context.source);
   const language =
     context.cellType === 'code'
@@ -201,6 +290,27 @@ export function formatCellContext(
       : null);
   const cell = fitSource(context.source, room, focus);
   return `${header}\n${fence}${language}\n${cell.text}\n${fence}${selectionBlock}`;
+}
+
+/**
+ * The head of a text that fits in `maxChars`, cut at a line end, with a
+ * note of how many lines were left out.
+ */
+function truncateTail(text: string, maxChars: number): string {
+  if (text.length <= maxChars) {
+    return text;
+  }
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (size + line.length + 1 > maxChars - 30) {
+      break;
+    }
+    kept.push(line);
+    size += line.length + 1;
+  }
+  return `${kept.join('\n')}\n... (${lines.length - kept.length} more)`;
 }
 
 /**

@@ -30,6 +30,12 @@ export interface IChatSettings {
   contextBudgetTokens: number;
   /** Ask before running code from an answer in the kernel. */
   confirmRun: boolean;
+  /** Add the cells around the active one to the context. */
+  includeNearbyCells: boolean;
+  /** How many non-blank cells above and below the active one to add. */
+  nearbyCellCount: number;
+  /** Add a summary of the kernel's variables (read silently) to the context. */
+  includeKernelVariables: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
@@ -38,7 +44,10 @@ export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
   systemPrompt: '',
   includeActiveCell: true,
   contextBudgetTokens: 0,
-  confirmRun: true
+  confirmRun: true,
+  includeNearbyCells: false,
+  nearbyCellCount: 2,
+  includeKernelVariables: false
 });
 
 /**
@@ -252,8 +261,24 @@ export class ChatModel implements IDisposable {
       confirmRun:
         typeof merged.confirmRun === 'boolean'
           ? merged.confirmRun
-          : DEFAULT_SETTINGS.confirmRun
+          : DEFAULT_SETTINGS.confirmRun,
+      includeNearbyCells:
+        typeof merged.includeNearbyCells === 'boolean'
+          ? merged.includeNearbyCells
+          : DEFAULT_SETTINGS.includeNearbyCells,
+      nearbyCellCount:
+        Number.isInteger(Number(merged.nearbyCellCount)) &&
+        Number(merged.nearbyCellCount) >= 0
+          ? Number(merged.nearbyCellCount)
+          : DEFAULT_SETTINGS.nearbyCellCount,
+      includeKernelVariables:
+        typeof merged.includeKernelVariables === 'boolean'
+          ? merged.includeKernelVariables
+          : DEFAULT_SETTINGS.includeKernelVariables
     };
+    this._notebook?.setVariablesEnabled?.(
+      this._settings.includeKernelVariables
+    );
     this._emitChanged();
   }
 
@@ -353,7 +378,7 @@ export class ChatModel implements IDisposable {
    * cell"). Returns false, showing why, when no cell is active.
    */
   askAboutCell(): boolean {
-    const context = this._notebook?.activeCellContext() ?? null;
+    const context = this._snapshot();
     if (!context) {
       this._setError(
         'No notebook cell is active. Select a cell in a notebook first.'
@@ -371,7 +396,7 @@ export class ChatModel implements IDisposable {
    * Ask the model to explain the active cell, sent with the cell as context.
    */
   explainCell(): boolean {
-    const context = this._notebook?.activeCellContext() ?? null;
+    const context = this._snapshot();
     if (!context) {
       this._setError(
         'No notebook cell is active. Select a cell in a notebook first.'
@@ -635,7 +660,21 @@ export class ChatModel implements IDisposable {
     ) {
       return null;
     }
-    return this._notebook.activeCellContext();
+    return this._snapshot();
+  }
+
+  /**
+   * The active cell with the extras the settings ask for.
+   */
+  private _snapshot(): ICellContext | null {
+    return (
+      this._notebook?.activeCellContext({
+        nearbyCells: this._settings.includeNearbyCells
+          ? this._settings.nearbyCellCount
+          : 0,
+        variables: this._settings.includeKernelVariables
+      }) ?? null
+    );
   }
 
   private _notebookAction(action: (bridge: INotebookBridge) => void): boolean {

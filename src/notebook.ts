@@ -2,11 +2,11 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 import { Cell, CodeCell, ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { KernelMessage } from '@jupyterlab/services';
-import type { Notebook } from '@jupyterlab/notebook';
+import { Notebook, NotebookActions } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ICellContext } from './context';
+import { ICellContext, ICellSnippet } from './context';
 
 /**
  * Why a notebook operation could not be done. Each has its own message.
@@ -83,9 +83,16 @@ export interface INotebookBridge {
   readonly changed: ISignal<INotebookBridge, void>;
 
   /**
-   * A snapshot of the active cell of the current notebook, or null.
+   * A snapshot of the active cell of the current notebook, or null; with the
+   * nearby cells and the kernel's variables when asked for.
    */
-  activeCellContext(): ICellContext | null;
+  activeCellContext(options?: IContextOptions): ICellContext | null;
+
+  /**
+   * Keep a summary of the current notebook's kernel variables up to date
+   * (read after each run), for `activeCellContext({ variables: true })`.
+   */
+  setVariablesEnabled?(enabled: boolean): void;
 
   /**
    * Insert a code cell holding `code` below the active cell (at the top of an
@@ -111,6 +118,23 @@ export interface INotebookBridge {
    */
   run(code: string): Promise<IRunResult>;
 }
+
+/**
+ * What a context snapshot carries besides the active cell.
+ */
+export interface IContextOptions {
+  /** How many non-blank cells above and below to add (0: none). */
+  nearbyCells?: number;
+  /** Add the summary of the kernel's variables, when one was read. */
+  variables?: boolean;
+}
+
+/**
+ * Reads a summary of the variables of a notebook's kernel, or null.
+ */
+export type VariablesReader = (
+  panel: INotebookPanelLike
+) => Promise<string | null>;
 
 /**
  * The part of a notebook panel the bridge uses (a `NotebookPanel` is one).
@@ -149,8 +173,13 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
   constructor(options: NotebookBridge.IOptions) {
     this._tracker = options.tracker;
     this._execute = options.execute;
-    this._tracker.currentChanged.connect(this._emitChanged, this);
+    this._readVariables = options.readVariables ?? readKernelVariables;
+    this._tracker.currentChanged.connect(this._onCurrentChanged, this);
     this._tracker.activeCellChanged.connect(this._emitChanged, this);
+    (options.executed ?? NotebookActions.executed).connect(
+      this._onExecuted,
+      this
+    );
   }
 
   get changed(): ISignal<this, void> {
@@ -169,7 +198,45 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     return panel && !panel.isDisposed ? panel : null;
   }
 
-  activeCellContext(): ICellContext | null {
+  setVariablesEnabled(enabled: boolean): void {
+    if (this._variablesEnabled === enabled) {
+      return;
+    }
+    this._variablesEnabled = enabled;
+    this._variables = new WeakMap();
+    const panel = this.currentPanel;
+    if (enabled && panel) {
+      void this.refreshVariables(panel);
+    }
+  }
+
+  /**
+   * Read the kernel variables of a notebook (the current one by default)
+   * again; resolves when the summary is stored.
+   */
+  async refreshVariables(
+    panel: INotebookPanelLike | null = this.currentPanel
+  ): Promise<void> {
+    if (!this._variablesEnabled || !panel) {
+      return;
+    }
+    let summary: string | null = null;
+    try {
+      summary = await this._readVariables(panel);
+    } catch {
+      summary = null;
+    }
+    if (this._isDisposed || panel.isDisposed) {
+      return;
+    }
+    if (summary === null) {
+      this._variables.delete(panel);
+    } else {
+      this._variables.set(panel, summary);
+    }
+  }
+
+  activeCellContext(options: IContextOptions = {}): ICellContext | null {
     const panel = this.currentPanel;
     const notebook = panel?.content;
     const cell = notebook?.activeCell;
@@ -195,15 +262,25 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
         // An editor that is not laid out yet has no positions.
       }
     }
-    return {
+    const index = notebook.activeCellIndex;
+    const context: ICellContext = {
       notebookPath: panel.context.path,
-      cellIndex: notebook.activeCellIndex,
+      cellIndex: index,
       cellType,
       language: cellType === 'code' ? kernelLanguage(notebook) : '',
       source,
       selection,
       cursor
     };
+    const count = options.nearbyCells ?? 0;
+    const extras: { nearby?: ICellSnippet[]; variables?: string | null } = {};
+    if (count > 0) {
+      extras.nearby = nearbyCells(notebook, index, count);
+    }
+    if (options.variables && this._variablesEnabled) {
+      extras.variables = this._variables.get(panel) ?? null;
+    }
+    return { ...context, ...extras };
   }
 
   insertBelow(code: string): ICellLocation {
@@ -282,6 +359,7 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     if (!reply) {
       throw new NotebookError('cancelled');
     }
+    void this.refreshVariables(panel);
     const cells = Array.from(notebook.model?.cells ?? []);
     return {
       notebookPath: panel.context.path,
@@ -348,6 +426,21 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     return panel;
   }
 
+  private _onCurrentChanged(): void {
+    const panel = this.currentPanel;
+    if (this._variablesEnabled && panel && !this._variables.has(panel)) {
+      void this.refreshVariables(panel);
+    }
+    this._emitChanged();
+  }
+
+  private _onExecuted(_: unknown, args: { notebook: Notebook }): void {
+    const panel = this.currentPanel;
+    if (this._variablesEnabled && panel && panel.content === args.notebook) {
+      void this.refreshVariables(panel);
+    }
+  }
+
   private _emitChanged(): void {
     if (!this._isDisposed) {
       this._changed.emit(undefined);
@@ -356,6 +449,9 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
 
   private _tracker: INotebookTrackerLike;
   private _execute: CellExecutor | undefined;
+  private _readVariables: VariablesReader;
+  private _variablesEnabled = false;
+  private _variables = new WeakMap<INotebookPanelLike, string>();
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
 }
@@ -365,6 +461,10 @@ export namespace NotebookBridge {
     tracker: INotebookTrackerLike;
     /** How a cell is run; `CodeCell.execute` by default. */
     execute?: CellExecutor;
+    /** How kernel variables are read; a silent execute request by default. */
+    readVariables?: VariablesReader;
+    /** Emits after cells run; `NotebookActions.executed` by default. */
+    executed?: ISignal<any, { notebook: Notebook }>;
   }
 }
 
@@ -394,3 +494,126 @@ const defaultExecutor: CellExecutor = (cell, sessionContext, notebook) =>
     deletedCells: notebook.model?.deletedCells ?? [],
     recordTiming: notebook.notebookConfig.recordTiming
   });
+
+/**
+ * The non-blank cells around `index`, nearest first, up to `count` on each
+ * side.
+ */
+function nearbyCells(
+  notebook: Notebook,
+  index: number,
+  count: number
+): ICellSnippet[] {
+  const cells = Array.from(notebook.model?.cells ?? []);
+  const snippet = (i: number): ICellSnippet | null => {
+    const cell = cells[i];
+    const source = cell?.sharedModel.getSource() ?? '';
+    return cell && source.trim() !== ''
+      ? {
+          cellIndex: i,
+          cellType: cell.type as ICellSnippet['cellType'],
+          source
+        }
+      : null;
+  };
+  const above: ICellSnippet[] = [];
+  const below: ICellSnippet[] = [];
+  for (let i = index - 1; i >= 0 && above.length < count; i--) {
+    const found = snippet(i);
+    if (found) {
+      above.push(found);
+    }
+  }
+  for (let i = index + 1; i < cells.length && below.length < count; i++) {
+    const found = snippet(i);
+    if (found) {
+      below.push(found);
+    }
+  }
+  const result: ICellSnippet[] = [];
+  for (let i = 0; i < Math.max(above.length, below.length); i++) {
+    if (above[i]) {
+      result.push(above[i]);
+    }
+    if (below[i]) {
+      result.push(below[i]);
+    }
+  }
+  return result;
+}
+
+/**
+ * Python run silently in the kernel to list its variables: name, type, and
+ * shape, length or short value. It defines one function, which the user
+ * expression below calls and removes again; no output, no history.
+ */
+export const VARIABLES_CODE = `def _oci_variables():
+    import types
+    hidden = {'In', 'Out', 'exit', 'quit', 'get_ipython'}
+    skipped = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
+    rows = []
+    for name, value in list(globals().items()):
+        if name.startswith('_') or name in hidden or isinstance(value, skipped):
+            continue
+        try:
+            kind = type(value)
+            text = kind.__name__ if kind.__module__ == 'builtins' else kind.__module__ + '.' + kind.__qualname__
+            shape = getattr(value, 'shape', None)
+            if isinstance(shape, tuple):
+                text += ' shape=' + repr(tuple(shape))
+                columns = getattr(value, 'columns', None)
+                if columns is not None and len(shape) == 2:
+                    text += ' columns=' + repr([str(c) for c in list(columns)[:12]])
+            elif isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)):
+                text += ' len=' + str(len(value))
+            if isinstance(value, (bool, int, float, complex)) or (isinstance(value, str) and len(value) <= 40):
+                text += ' = ' + repr(value)
+        except Exception:
+            text = '?'
+        rows.append(name + ': ' + text)
+    class _Text:
+        def __repr__(self):
+            return '\\n'.join(rows[:100])
+    return _Text()
+`;
+
+/**
+ * The user expression that returns the summary and removes the function.
+ */
+export const VARIABLES_EXPRESSION =
+  "(_oci_variables(), globals().pop('_oci_variables', None))[0]";
+
+/**
+ * Read the variables of a Python notebook's kernel with a silent execute
+ * request (not in the history, no output, execution count unchanged).
+ * Null for other languages, without a kernel, or when it fails.
+ */
+export async function readKernelVariables(
+  panel: INotebookPanelLike
+): Promise<string | null> {
+  const kernel = panel.sessionContext.session?.kernel;
+  if (!kernel || kernelLanguage(panel.content) !== 'python') {
+    return null;
+  }
+  const future = kernel.requestExecute(
+    {
+      code: VARIABLES_CODE,
+      silent: true,
+      store_history: false,
+      allow_stdin: false,
+      user_expressions: { variables: VARIABLES_EXPRESSION }
+    },
+    true
+  );
+  const reply = await future.done;
+  const content = reply.content as {
+    status: string;
+    user_expressions?: Record<string, any>;
+  };
+  const result = content.user_expressions?.variables;
+  if (content.status !== 'ok' || result?.status !== 'ok') {
+    return null;
+  }
+  const text = result.data?.['text/plain'];
+  return typeof text === 'string' ? text : null;
+}

@@ -138,3 +138,70 @@ describe('formatCellContext', () => {
     expect(text).toContain('markdown cell):\n```markdown\n# Title\n```');
   });
 });
+
+describe('formatCellContext with nearby cells and variables', () => {
+  const nearby = [
+    { cellIndex: 1, cellType: 'code' as const, source: 'df = load()' },
+    { cellIndex: 3, cellType: 'markdown' as const, source: '## Plot' },
+    { cellIndex: 0, cellType: 'code' as const, source: 'import pandas as pd' }
+  ];
+
+  it('puts variables and cells above first, cells below last, in notebook order', () => {
+    const text = formatCellContext(
+      cell({
+        source: 'df.describe()',
+        nearby,
+        variables: 'df: pandas.DataFrame shape=(3, 2)'
+      }),
+      1000
+    );
+    const order = [
+      'Variables defined in the kernel:',
+      'df: pandas.DataFrame shape=(3, 2)',
+      'Cells above the active cell:',
+      'Cell 1 (code):\n```python\nimport pandas as pd\n```',
+      'Cell 2 (code):\n```python\ndf = load()\n```',
+      'The active notebook cell (cell 3 of analysis.ipynb, code cell):',
+      'Cells below the active cell:',
+      'Cell 4 (markdown):\n```markdown\n## Plot\n```'
+    ].map(part => text.indexOf(part));
+    expect(order.every(position => position >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('drops the farthest cells first when the budget is tight', () => {
+    const long = (n: number): string =>
+      Array.from({ length: 30 }, (_, i) => `c${n}_${i} = ${i}`).join('\n');
+    const cells = [2, 4, 1, 5, 0, 6].map(i => ({
+      cellIndex: i,
+      cellType: 'code' as const,
+      source: long(i)
+    }));
+    const text = formatCellContext(
+      cell({ cellIndex: 3, source: 'x = 1', nearby: cells }),
+      150
+    );
+    expect(estimateTokens(text)).toBeLessThanOrEqual(150);
+    expect(text).toContain('x = 1');
+    expect(text).toContain('Cell 3 (code)');
+    expect(text).not.toContain('Cell 1 (code)');
+    expect(text).not.toContain('Cell 7 (code)');
+    // The nearest cell above keeps its end, the lines next to the active cell.
+    expect(text).toContain('c2_29 = 29');
+  });
+
+  it('cuts a long variable list to its share of the budget', () => {
+    const variables = Array.from(
+      { length: 500 },
+      (_, i) => `v${i}: int = ${i}`
+    );
+    const text = formatCellContext(
+      cell({ variables: variables.join('\n') }),
+      200
+    );
+    expect(estimateTokens(text)).toBeLessThanOrEqual(200);
+    expect(text).toContain('v0: int = 0');
+    expect(text).toMatch(/\.\.\. \(\d+ more\)/);
+    expect(text).toContain('df.describe()');
+  });
+});

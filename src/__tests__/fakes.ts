@@ -6,6 +6,7 @@ import { Signal } from '@lumino/signaling';
 import { ICellContext } from '../context';
 import {
   ICellLocation,
+  IContextOptions,
   INotebookBridge,
   IRunResult,
   NotebookError
@@ -178,8 +179,17 @@ export class FakeBridge implements INotebookBridge {
   notRunnable: NotebookError | null = null;
   private _runs: PromiseDelegate<IRunResult>[] = [];
 
-  activeCellContext(): ICellContext | null {
+  /** The options of each activeCellContext call. */
+  contextOptions: Array<IContextOptions | undefined> = [];
+  variablesEnabled: boolean | null = null;
+
+  activeCellContext(options?: IContextOptions): ICellContext | null {
+    this.contextOptions.push(options);
     return this.context;
+  }
+
+  setVariablesEnabled(enabled: boolean): void {
+    this.variablesEnabled = enabled;
   }
 
   insertBelow(code: string): ICellLocation {

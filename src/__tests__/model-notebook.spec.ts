@@ -166,6 +166,45 @@ describe('ChatModel with a notebook', () => {
     });
   });
 
+  describe('nearby cells and kernel variables', () => {
+    it('asks the bridge for them only when the settings say so', () => {
+      h = setup();
+      expect(h.bridge.variablesEnabled).toBe(false);
+      h.model.send('plain');
+      expect(h.bridge.contextOptions.pop()).toEqual({
+        nearbyCells: 0,
+        variables: false
+      });
+    });
+
+    it('passes the settings on and sends what the bridge returns', async () => {
+      h = setup({
+        includeNearbyCells: true,
+        nearbyCellCount: 3,
+        includeKernelVariables: true
+      });
+      expect(h.bridge.variablesEnabled).toBe(true);
+      h.bridge.context = {
+        ...h.bridge.context!,
+        nearby: [{ cellIndex: 0, cellType: 'code', source: 'import pandas' }],
+        variables: 'df: pandas.DataFrame shape=(3, 2)'
+      };
+      h.model.send('Plot it');
+      expect(h.bridge.contextOptions.pop()).toEqual({
+        nearbyCells: 3,
+        variables: true
+      });
+      const content: string = h.lastChat().messages[0].content;
+      expect(content).toContain('df: pandas.DataFrame shape=(3, 2)');
+      expect(content).toContain(
+        'Cell 1 (code):\n```python\nimport pandas\n```'
+      );
+
+      h.model.configure({ includeKernelVariables: false });
+      expect(h.bridge.variablesEnabled).toBe(false);
+    });
+  });
+
   describe('ask about and explain a cell', () => {
     it('pins the active cell for the next message, even with the setting off', () => {
       h = setup({ includeActiveCell: false });

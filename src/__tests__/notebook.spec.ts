@@ -8,8 +8,12 @@ import {
   CellExecutor,
   INotebookPanelLike,
   NotebookBridge,
-  NotebookError
+  NotebookError,
+  VARIABLES_CODE,
+  VARIABLES_EXPRESSION,
+  readKernelVariables
 } from '../notebook';
+import { flushPromises as flush } from './fakes';
 
 interface IFakePanel extends INotebookPanelLike {
   isDisposed: boolean;
@@ -95,6 +99,157 @@ afterAll(() => {
 });
 
 describe('NotebookBridge', () => {
+  describe('nearby cells and kernel variables', () => {
+    let executed: Signal<any, { notebook: Notebook }>;
+    let reader: jest.Mock;
+
+    function setupWithVariables(execute?: CellExecutor): void {
+      tracker = new FakeTracker();
+      executed = new Signal<any, { notebook: Notebook }>({});
+      let n = 0;
+      reader = jest.fn(async () => `x: int = ${++n}`);
+      bridge = new NotebookBridge({
+        tracker,
+        execute,
+        executed,
+        readVariables: reader
+      });
+      panel = makePanel([
+        { cell_type: 'code', source: 'import math' },
+        { cell_type: 'code', source: '   ' },
+        { cell_type: 'markdown', source: '# Notes' },
+        { cell_type: 'code', source: 'x = 1' },
+        { cell_type: 'code', source: 'y = 2' },
+        { cell_type: 'code', source: 'z = 3' }
+      ]);
+      tracker.setCurrent(panel);
+      panel.content.activeCellIndex = 3;
+    }
+
+    it('lists non-blank cells around the active one, nearest first', () => {
+      setupWithVariables();
+      const context = bridge.activeCellContext({ nearbyCells: 2 })!;
+      expect(
+        context.nearby!.map(c => `${c.cellIndex}:${c.cellType}:${c.source}`)
+      ).toEqual([
+        '2:markdown:# Notes',
+        '4:code:y = 2',
+        '0:code:import math',
+        '5:code:z = 3'
+      ]);
+      expect(bridge.activeCellContext()!.nearby).toBeUndefined();
+    });
+
+    it('reads variables when enabled, after runs, and on switching notebooks', async () => {
+      setupWithVariables(printing('ok\n'));
+      expect(bridge.activeCellContext({ variables: true })!.variables).toBe(
+        undefined
+      );
+      bridge.setVariablesEnabled(true);
+      await flush();
+      expect(reader).toHaveBeenCalledTimes(1);
+      expect(reader.mock.calls[0][0]).toBe(panel);
+      expect(bridge.activeCellContext({ variables: true })!.variables).toBe(
+        'x: int = 1'
+      );
+      expect(bridge.activeCellContext()!.variables).toBeUndefined();
+
+      // A cell run in the current notebook refreshes the summary ...
+      executed.emit({ notebook: panel.content });
+      await flush();
+      expect(bridge.activeCellContext({ variables: true })!.variables).toBe(
+        'x: int = 2'
+      );
+      // ... one in another notebook does not.
+      const other = makePanel([{ cell_type: 'code', source: 'a = 1' }]);
+      executed.emit({ notebook: other.content });
+      await flush();
+      expect(reader).toHaveBeenCalledTimes(2);
+
+      // So does a run from the panel.
+      await bridge.run('w = 4');
+      await flush();
+      expect(reader).toHaveBeenCalledTimes(3);
+
+      // Switching to a notebook not read yet reads it.
+      other.content.activeCellIndex = 0;
+      tracker.setCurrent(other);
+      await flush();
+      expect(reader).toHaveBeenCalledTimes(4);
+      expect(reader.mock.calls[3][0]).toBe(other);
+      other.content.dispose();
+    });
+
+    it('reads nothing when disabled', async () => {
+      setupWithVariables();
+      bridge.setVariablesEnabled(true);
+      await flush();
+      bridge.setVariablesEnabled(false);
+      executed.emit({ notebook: panel.content });
+      await flush();
+      expect(reader).toHaveBeenCalledTimes(1);
+      expect(bridge.activeCellContext({ variables: true })!.variables).toBe(
+        undefined
+      );
+    });
+  });
+
+  describe('readKernelVariables', () => {
+    it('sends a silent request and returns the expression text', async () => {
+      panel = makePanel([{ cell_type: 'code', source: '' }]);
+      const requestExecute = jest.fn(() => ({
+        done: Promise.resolve({
+          content: {
+            status: 'ok',
+            user_expressions: {
+              variables: {
+                status: 'ok',
+                data: { 'text/plain': 'df: pandas.DataFrame shape=(2, 2)' }
+              }
+            }
+          }
+        })
+      }));
+      (panel.sessionContext as any).session = {
+        kernel: { status: 'idle', requestExecute }
+      };
+      await expect(readKernelVariables(panel)).resolves.toBe(
+        'df: pandas.DataFrame shape=(2, 2)'
+      );
+      const [content, disposeOnDone] = requestExecute.mock.calls[0] as any[];
+      expect(content).toMatchObject({
+        code: VARIABLES_CODE,
+        silent: true,
+        store_history: false,
+        user_expressions: { variables: VARIABLES_EXPRESSION }
+      });
+      expect(disposeOnDone).toBe(true);
+      expect(VARIABLES_CODE).toContain("return '\\n'.join(rows[:100])");
+    });
+
+    it('returns null on error, without a kernel or for other languages', async () => {
+      panel = makePanel([{ cell_type: 'code', source: '' }]);
+      const session = panel.sessionContext as any;
+      session.session = {
+        kernel: {
+          requestExecute: () => ({
+            done: Promise.resolve({
+              content: {
+                status: 'ok',
+                user_expressions: { variables: { status: 'error' } }
+              }
+            })
+          })
+        }
+      };
+      await expect(readKernelVariables(panel)).resolves.toBeNull();
+      panel.content.model!.setMetadata('language_info', { name: 'R' });
+      await expect(readKernelVariables(panel)).resolves.toBeNull();
+      session.session = null;
+      await expect(readKernelVariables(panel)).resolves.toBeNull();
+    });
+  });
+
   let tracker: FakeTracker;
   let bridge: NotebookBridge;
   let panel: IFakePanel;
