@@ -157,6 +157,51 @@ describe('ChatPanel with a notebook', () => {
     expect($$('.jp-oci-code-copy')[1].getAttribute('title')).toBe('Copied');
   });
 
+  it('moves the focus between the buttons with the arrow keys', async () => {
+    await ask('One', '```python\nprint(1)\n```');
+    const buttons = $$('.jp-oci-code-toolbar button');
+    expect(buttons.map(b => b.className.split(' ').pop())).toEqual([
+      'jp-oci-code-insert',
+      'jp-oci-code-replace',
+      'jp-oci-code-run',
+      'jp-oci-code-copy'
+    ]);
+    buttons[0].focus();
+    const key = (k: string): void => {
+      document.activeElement!.dispatchEvent(
+        new KeyboardEvent('keydown', { key: k, bubbles: true })
+      );
+    };
+    await act(async () => key('ArrowRight'));
+    expect(document.activeElement).toBe(buttons[1]);
+    await act(async () => key('End'));
+    expect(document.activeElement).toBe(buttons[3]);
+    await act(async () => key('ArrowRight'));
+    expect(document.activeElement).toBe(buttons[0]);
+    await act(async () => key('ArrowLeft'));
+    expect(document.activeElement).toBe(buttons[3]);
+  });
+
+  it('keeps the rendered answer when it finishes streaming', async () => {
+    await act(async () => {
+      model.send('q');
+    });
+    const id = socket.messages.filter(m => m.type === 'chat').pop().id;
+    await act(async () => {
+      socket.receive({ type: 'token', id, text: '```python\nx = 1\n```' });
+      await flushPromises();
+      await new Promise(resolve => setTimeout(resolve, 0));
+    });
+    const rendered = $('.jp-oci-markdown');
+    await act(async () => {
+      socket.receive(doneMessage(id));
+      await flushPromises();
+      await new Promise(resolve => setTimeout(resolve, 0));
+    });
+    expect($('.jp-oci-markdown')).toBe(rendered);
+    expect($$('.jp-oci-code-toolbar')).toHaveLength(1);
+  });
+
   it('shows no toolbar while streaming or for answers without code', async () => {
     await act(async () => {
       model.send('q');

@@ -4,6 +4,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { createPortal } from 'react-dom';
 
+import { ICodeBlock } from '../codeblocks';
 import { ChatModel, IChatEntry } from '../model';
 import { CodeToolbar, IToolbarAnchor, placeToolbars } from './CodeActions';
 import { MarkdownView } from './MarkdownView';
@@ -233,7 +234,7 @@ interface IMessageProps {
  * One message. Entries are immutable, so unchanged messages skip rendering.
  */
 const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
-  const { entry, rendermime, trans } = props;
+  const { entry, trans } = props;
   const author =
     entry.kind === 'execution'
       ? trans.__('Execution result')
@@ -265,8 +266,6 @@ const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
           )}
           <div className="jp-oci-message-text">{entry.content}</div>
         </>
-      ) : entry.codeBlocks && entry.codeBlocks.length > 0 ? (
-        <AnswerWithCode {...props} />
       ) : entry.content === '' && entry.state === 'streaming' ? (
         <div className="jp-oci-typing" aria-label={trans.__('Generating')}>
           <span />
@@ -274,7 +273,7 @@ const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
           <span />
         </div>
       ) : (
-        <MarkdownView source={entry.content} rendermime={rendermime} />
+        <Answer {...props} />
       )}
       {entry.state === 'cancelled' && (
         <div className="jp-oci-message-note">{trans.__('Stopped.')}</div>
@@ -293,19 +292,23 @@ const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
   );
 });
 
+const NO_BLOCKS: ReadonlyArray<ICodeBlock> = [];
+
 /**
- * A finished answer whose code blocks get toolbars (Insert below, Replace
- * cell, Run, Copy), each placed right after its block once the markdown is
- * rendered; blocks that could not be placed get theirs after the answer.
+ * An answer. Once it is finished, each of its code blocks gets a toolbar
+ * (Insert below, Replace cell, Run, Copy) placed right after the block when
+ * the markdown is rendered; blocks that could not be placed get theirs after
+ * the answer. The markdown view stays the same while the answer streams and
+ * when it ends, so the answer is not rendered anew.
  */
-function AnswerWithCode(props: IMessageProps): JSX.Element {
+function Answer(props: IMessageProps): JSX.Element {
   const { entry, model, running, rendermime, trans } = props;
-  const blocks = entry.codeBlocks ?? [];
+  const blocks = entry.codeBlocks ?? NO_BLOCKS;
   const [placement, setPlacement] = React.useState<{
     anchors: IToolbarAnchor[];
-    unplaced: ReadonlyArray<(typeof blocks)[number]>;
+    unplaced: ReadonlyArray<ICodeBlock>;
   }>({ anchors: [], unplaced: [] });
-  const onRendered = React.useCallback(
+  const place = React.useCallback(
     (node: HTMLElement) => setPlacement(placeToolbars(node, blocks)),
     [blocks]
   );
@@ -314,7 +317,7 @@ function AnswerWithCode(props: IMessageProps): JSX.Element {
       <MarkdownView
         source={entry.content}
         rendermime={rendermime}
-        onRendered={onRendered}
+        onRendered={blocks.length > 0 ? place : undefined}
       />
       {placement.anchors.map(anchor =>
         createPortal(

@@ -64,6 +64,37 @@ export function placeToolbars(
   };
 }
 
+/**
+ * Arrow keys, Home and End move the focus between a toolbar's buttons, as
+ * the ARIA toolbar pattern has it; Tab still reaches each of them.
+ */
+function moveFocus(event: React.KeyboardEvent<HTMLElement>): void {
+  const keys = ['ArrowLeft', 'ArrowRight', 'Home', 'End'];
+  if (!keys.includes(event.key)) {
+    return;
+  }
+  const buttons = Array.from(
+    event.currentTarget.querySelectorAll<HTMLButtonElement>(
+      'button:not(:disabled)'
+    )
+  );
+  const current = buttons.indexOf(event.target as HTMLButtonElement);
+  if (current === -1 || buttons.length === 0) {
+    return;
+  }
+  event.preventDefault();
+  const last = buttons.length - 1;
+  const next =
+    event.key === 'Home'
+      ? 0
+      : event.key === 'End'
+        ? last
+        : event.key === 'ArrowLeft'
+          ? (current + last) % buttons.length
+          : (current + 1) % buttons.length;
+  buttons[next].focus();
+}
+
 function normalize(text: string): string {
   return text.replace(/\r\n?/g, '\n').trim();
 }
@@ -120,6 +151,7 @@ export function CodeToolbar(props: ICodeToolbarProps): JSX.Element {
       role="toolbar"
       aria-label={trans.__('Actions for %1', what)}
       data-language={block.language}
+      onKeyDown={moveFocus}
     >
       {button(
         'jp-oci-code-insert',
