@@ -18,6 +18,7 @@ export type NotebookErrorKind =
   | 'kernel-restarting'
   | 'notebook-closed'
   | 'cell-deleted'
+  | 'kernel-restarted'
   | 'cancelled';
 
 /**
@@ -47,6 +48,8 @@ export namespace NotebookError {
       'The notebook was closed before the code finished running.',
     'cell-deleted':
       'The cell was deleted before the code finished running; its outputs are lost.',
+    'kernel-restarted':
+      'The kernel restarted or died before the code finished running; its outputs are lost.',
     cancelled:
       'The run was cancelled before it finished (was the kernel restarted or interrupted?).'
   };
@@ -350,14 +353,21 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     try {
       reply = await execute(cell, sessionContext, notebook);
     } catch (reason) {
-      throw this._whatHappened(panel, cellModel) ?? reason;
+      throw (
+        this._whatHappened(panel, cellModel) ??
+        (isCancelledFuture(reason) || kernelGone(sessionContext)
+          ? new NotebookError('kernel-restarted')
+          : reason)
+      );
     }
     const problem = this._whatHappened(panel, cellModel);
     if (problem) {
       throw problem;
     }
     if (!reply) {
-      throw new NotebookError('cancelled');
+      throw new NotebookError(
+        kernelGone(sessionContext) ? 'kernel-restarted' : 'cancelled'
+      );
     }
     void this.refreshVariables(panel);
     const cells = Array.from(notebook.model?.cells ?? []);
@@ -466,6 +476,26 @@ export namespace NotebookBridge {
     /** Emits after cells run; `NotebookActions.executed` by default. */
     executed?: ISignal<any, { notebook: Notebook }>;
   }
+}
+
+/**
+ * Whether an error is the one a pending execution ends with when its kernel
+ * restarts (`Canceled future for execute_request …`).
+ */
+function isCancelledFuture(reason: unknown): boolean {
+  return reason instanceof Error && /^Canceled future/.test(reason.message);
+}
+
+/**
+ * Whether the session's kernel is restarting, dead or gone.
+ */
+function kernelGone(sessionContext: ISessionContext): boolean {
+  const status = sessionContext.session?.kernel?.status;
+  return (
+    sessionContext.isRestarting ||
+    !status ||
+    ['restarting', 'autorestarting', 'starting', 'dead'].includes(status)
+  );
 }
 
 /**

@@ -471,6 +471,19 @@ describe('NotebookBridge', () => {
       });
     });
 
+    it('reports a kernel restarted while it ran', async () => {
+      setup(async () => {
+        (panel.sessionContext as any).session.kernel.status = 'restarting';
+        throw new Error(
+          'Canceled future for execute_request message before replies were done'
+        );
+      });
+      await expect(bridge.run('import time')).rejects.toMatchObject({
+        kind: 'kernel-restarted',
+        message: NotebookError.MESSAGES['kernel-restarted']
+      });
+    });
+
     it('passes on a failure of the executor', async () => {
       setup(async () => {
         throw new Error('socket closed');
