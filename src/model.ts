@@ -407,6 +407,14 @@ export class ChatModel implements IDisposable {
   }
 
   /**
+   * Ask the model to fix the code whose run failed; the execution result is
+   * already part of the conversation.
+   */
+  askForFix(): boolean {
+    return this.send(FIX_REQUEST);
+  }
+
+  /**
    * Leave the pending context out of the next message (a pinned cell is
    * unpinned). Selecting another cell brings the active-cell context back.
    */
@@ -751,6 +759,12 @@ export namespace ChatModel {
     copyToClipboard?: (text: string) => void;
   }
 }
+
+/**
+ * The message "Ask for a fix" sends after a failed run.
+ */
+export const FIX_REQUEST =
+  'The code failed with the error in the execution result above. Fix it.';
 
 /**
  * An execution entry completed with the outputs of its run.

@@ -7,7 +7,7 @@ import { act } from 'react';
 
 import { AssistantClient } from '../client';
 import { extractCodeBlocks } from '../codeblocks';
-import { ChatModel } from '../model';
+import { ChatModel, FIX_REQUEST } from '../model';
 import { ChatPanel } from '../widgets';
 import {
   FakeBridge,
@@ -252,6 +252,19 @@ describe('ChatPanel with a notebook', () => {
     expect(entry.dataset.role).toBe('user');
     expect(entry.dataset.state).toBe('complete');
     expect($<HTMLButtonElement>('.jp-oci-code-run').disabled).toBe(false);
+
+    // The user asks for a fix: the result goes with the request.
+    const fix = $<HTMLButtonElement>('.jp-oci-output-fix');
+    expect(fix.getAttribute('aria-label')).toBeTruthy();
+    await act(async () => fix.click());
+    const chat = socket.messages.filter(m => m.type === 'chat').pop();
+    const last = chat.messages[chat.messages.length - 1];
+    expect(last.role).toBe('user');
+    expect(last.content).toContain(
+      'Execution result:\nZeroDivisionError: division by zero'
+    );
+    expect(last.content.endsWith(FIX_REQUEST)).toBe(true);
+    expect($<HTMLButtonElement>('.jp-oci-output-fix').disabled).toBe(true);
   });
 
   it('shows an error when the block cannot run', async () => {

@@ -211,6 +211,7 @@ function MessageList(props: IChatViewProps): JSX.Element {
               entry={entry}
               model={model}
               running={model.running}
+              busy={model.busy}
               rendermime={rendermime}
               trans={props.trans}
             />
@@ -226,6 +227,8 @@ interface IMessageProps {
   model: ChatModel;
   /** Whether code from the panel is running. */
   running: boolean;
+  /** Whether an answer is being generated. */
+  busy: boolean;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
 }
@@ -250,7 +253,7 @@ const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
     >
       <div className="jp-oci-message-author">{author}</div>
       {entry.kind === 'execution' ? (
-        <OutputSummary entry={entry} trans={trans} />
+        <OutputSummary {...props} />
       ) : entry.role === 'user' ? (
         <>
           {entry.context && (
@@ -352,11 +355,8 @@ function Answer(props: IMessageProps): JSX.Element {
  * The outcome of code run from the panel, in short; the text sent to the
  * model unfolds below it.
  */
-function OutputSummary(props: {
-  entry: IChatEntry;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { entry, trans } = props;
+function OutputSummary(props: IMessageProps): JSX.Element {
+  const { entry, model, trans } = props;
   const execution = entry.execution;
   const status = execution?.status ?? 'ok';
   const count =
@@ -379,6 +379,18 @@ function OutputSummary(props: {
           <summary className="jp-oci-output-headline">{headline}</summary>
           <pre className="jp-oci-output-text">{entry.content}</pre>
         </details>
+      )}
+      {status === 'error' && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-minimal jp-oci-output-fix"
+          aria-label={trans.__('Ask the assistant to fix this error')}
+          title={trans.__('Ask the assistant to fix this error')}
+          disabled={model.busy}
+          onClick={() => model.askForFix()}
+        >
+          {trans.__('Ask for a fix')}
+        </button>
       )}
     </div>
   );
