@@ -19,7 +19,7 @@ from pathlib import Path
 from .engine import LlamaEngine
 from .execution import KernelExecutor
 from .fix_cases import FIX_CASES, FixCase
-from .fixer import FixCallbacks, FixRound, FixTask, fix_cell, relevant_cells
+from .fixer import FixCallbacks, FixRound, FixTask, fix_cell, relevant_cells, used_names
 
 
 @dataclass
@@ -52,7 +52,8 @@ async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, r
         if fix_round.result is not None and fix_round.result.ok:
             passed_at.append(time.perf_counter() - started)
 
-    task = FixTask(case.cell, failure, relevant_cells(case.setup, case.cell))
+    variables = await kernel.describe_variables(used_names(case.cell))
+    task = FixTask(case.cell, failure, relevant_cells(case.setup, case.cell), variables)
     outcome = await fix_cell(engine, kernel, task, rounds, FixCallbacks(on_result=on_result))
     passed_check = outcome.status == "fixed" and (await kernel.execute(case.check)).ok
     return CaseResult(

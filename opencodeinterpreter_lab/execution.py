@@ -7,9 +7,11 @@ starts itself, and the live notebook, whose executor lives in the chat session a
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -79,6 +81,19 @@ def _size(output: Output, mime: str) -> str:
     if isinstance(meta, dict) and "width" in meta and "height" in meta:
         return f", {meta['width']}x{meta['height']}"
     return ""
+
+
+# One expression, evaluated through a silent request's user_expressions: it leaves nothing in the user's namespace
+# and bounds every repr. Lists the given names' types, shapes or lengths, DataFrame columns, dtypes and values.
+_DESCRIBE_VARIABLES = """(lambda ns, names, r: '\\n'.join(
+    n + ': ' + type(v).__name__
+    + (' shape=' + str(v.shape) if hasattr(v, 'shape') else ' len=' + str(len(v)) if hasattr(v, '__len__') else '')
+    + (' dtype=' + str(v.dtype) if hasattr(v, 'dtype') else '')
+    + (' columns=' + r([*v.columns]) if hasattr(v, 'columns') else '')
+    + (' = ' + r(v) if not hasattr(v, 'shape') else '')
+    for n, v in ((n, ns[n]) for n in names if n in ns)
+    if type(v).__name__ not in ('module', 'function', 'builtin_function_or_method', 'type')
+))(get_ipython().user_ns, NAMES, __import__('reprlib').repr)"""
 
 
 class Executor(Protocol):
@@ -158,6 +173,24 @@ class KernelExecutor:
                 outputs.append(_to_nbformat(kind, content))
             elif kind == "clear_output":
                 outputs.clear()
+
+    async def describe_variables(self, names: Iterable[str]) -> str:
+        """A summary of those of ``names`` the kernel defines (Python kernels), by a silent request; "" if none."""
+        wanted = sorted(n for n in names if n.isidentifier())
+        if not wanted or self._client is None:
+            return ""
+        expression = _DESCRIBE_VARIABLES.replace("NAMES", repr(wanted))
+        try:
+            reply = await self._client.execute_interactive(
+                "", silent=True, store_history=False, user_expressions={"v": expression}, timeout=10
+            )
+            value = reply["content"]["user_expressions"]["v"]
+        except Exception:  # a kernel that is not IPython, busy or gone: no summary, not an error
+            return ""
+        if value.get("status") != "ok":
+            return ""
+        text = value["data"].get("text/plain", "")
+        return str(ast.literal_eval(text)) if text else ""
 
     async def _drain(self, msg_id: str) -> None:
         """After an interrupt, wait briefly for the kernel to go idle so the next run starts clean."""

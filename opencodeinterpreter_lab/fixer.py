@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import difflib
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -87,6 +88,10 @@ def build_fix_prompt(task: FixTask) -> list[ChatMessage]:
     return [{"role": "system", "content": FIX_SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
+NO_CODE_RETRY = "Reply with the complete corrected cell in a fenced code block."
+UNCHANGED_RETRY = "That is the same code, and it fails with the error above. Change the code so that it works."
+
+
 def feedback_message(result: ExecutionResult) -> ChatMessage:
     return {"role": "user", "content": f"That still fails:\n{result.summary(ERROR_CHARS)}\nFix it."}
 
@@ -119,10 +124,15 @@ async def fix_cell(
             fix_round.answer += piece
             hooks.on_token(number, piece)
         fix_round.code = last_code_block(fix_round.answer, task.language)
-        if fix_round.code is None:
-            return FixOutcome("no_code", task.source, rounds, "The model answered without a code block.")
-        if same_code(fix_round.code, current):
-            return FixOutcome("unchanged", task.source, rounds, "The model proposed the code that already fails.")
+        if fix_round.code is None or same_code(fix_round.code, current):
+            # Nothing to run: say so once more instead of running the failing code again.
+            retry = NO_CODE_RETRY if fix_round.code is None else UNCHANGED_RETRY
+            messages = [
+                *messages,
+                {"role": "assistant", "content": fix_round.answer},
+                {"role": "user", "content": retry},
+            ]
+            continue
         hooks.on_proposal(fix_round)
         fix_round.result = await executor.execute(fix_round.code)
         hooks.on_result(fix_round)
@@ -130,6 +140,11 @@ async def fix_cell(
             return FixOutcome("fixed", fix_round.code, rounds)
         messages = [*messages, {"role": "assistant", "content": fix_round.answer}, feedback_message(fix_round.result)]
         current = fix_round.code
+    last = rounds[-1]
+    if last.code is None:
+        return FixOutcome("no_code", task.source, rounds, "The model answered without a code block.")
+    if last.result is None:
+        return FixOutcome("unchanged", task.source, rounds, "The model kept proposing the code that fails.")
     return FixOutcome("failed", task.source, rounds, f"No fix passed within {max_rounds} rounds.")
 
 
@@ -172,12 +187,16 @@ def relevant_cells(earlier: Sequence[str], source: str, max_chars: int = CONTEXT
     that costs prompt-evaluation time.
     """
     needed = used_names(source)
+    defined = [defined_names(cell) for cell in earlier]
+    known = set().union(*defined) if defined else set()
+    for name in needed - known:  # a misspelt name: the cells defining what it was probably meant to be
+        needed.update(difflib.get_close_matches(name, known, n=2, cutoff=0.75))
     chosen: list[int] = []
     budget = max_chars
     for index in range(len(earlier) - 1, -1, -1):
         if not needed:
             break
-        defines = defined_names(earlier[index]) & needed
+        defines = defined[index] & needed
         if defines and len(earlier[index]) <= budget:
             chosen.append(index)
             budget -= len(earlier[index])

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import LlamaEngine
-from .execution import ExecutionResult, Executor
-from .fixer import FixOutcome, FixTask, fix_cell, relevant_cells
+from .execution import ExecutionResult, KernelExecutor
+from .fixer import FixOutcome, FixTask, fix_cell, relevant_cells, used_names
 
 
 @dataclass
@@ -36,7 +36,7 @@ class NotebookReport:
 async def fix_notebook(
     notebook: Any,
     engine: LlamaEngine,
-    executor: Executor,
+    executor: KernelExecutor,
     max_rounds: int = 3,
     on_cell: Callable[[CellReport], None] = lambda report: None,
 ) -> NotebookReport:
@@ -54,7 +54,8 @@ async def fix_notebook(
         report.cells_run += 1
         result = await executor.execute(cell.source)
         if not result.ok:
-            task = FixTask(cell.source, result, relevant_cells(earlier, cell.source), language=language)
+            variables = await executor.describe_variables(used_names(cell.source)) if language == "python" else ""
+            task = FixTask(cell.source, result, relevant_cells(earlier, cell.source), variables, language)
             outcome = await fix_cell(engine, executor, task, max_rounds)
             error = result.error
             cell_report = CellReport(index, f"{error.ename}: {error.evalue}" if error else result.status, outcome)

@@ -66,7 +66,7 @@ class ScriptedEngine:
         self.answers = list(answers)
 
     def generate(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float) -> Any:
-        answer = self.answers.pop(0)
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
         class Stream:
             usage = Usage(prompt_tokens=10, completion_tokens=5)
@@ -94,8 +94,9 @@ FAILED = ExecutionResult("error", [{"output_type": "error", "ename": "E", "evalu
 )
 async def test_answers_without_a_usable_fix_end_the_loop(answer: str, status: str) -> None:
     engine: Any = ScriptedEngine(answer)
-    outcome = await fix_cell(engine, NeverRuns(), FixTask(SQRT_CELL, FAILED))
+    outcome = await fix_cell(engine, NeverRuns(), FixTask(SQRT_CELL, FAILED), max_rounds=3)
     assert outcome.status == status
+    assert len(outcome.rounds) == 3, "the model is told what was wrong and asked again, without running anything"
     assert outcome.source == SQRT_CELL, "the original source is kept"
     assert outcome.message
 
