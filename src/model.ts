@@ -407,6 +407,18 @@ export class ChatModel implements IDisposable {
   }
 
   /**
+   * Interrupt the kernel running code from the panel.
+   */
+  interruptRun(): void {
+    if (!this._running || !this._notebook) {
+      return;
+    }
+    this._notebook.interrupt().catch((reason: unknown) => {
+      this._setError(`Could not interrupt the kernel: ${describe(reason)}`);
+    });
+  }
+
+  /**
    * Ask the model to fix the code whose run failed; the execution result is
    * already part of the conversation.
    */

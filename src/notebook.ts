@@ -120,6 +120,12 @@ export interface INotebookBridge {
    * read its outputs back. Nothing is inserted when the kernel cannot run it.
    */
   run(code: string): Promise<IRunResult>;
+
+  /**
+   * Interrupt the kernel of the notebook where `run` is running code; the
+   * run then ends with the kernel's KeyboardInterrupt error.
+   */
+  interrupt(): Promise<void>;
 }
 
 /**
@@ -347,12 +353,14 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     const sessionContext = panel.sessionContext;
     const cellIndex = this._insert(notebook, code);
     const cell = notebook.widgets[cellIndex] as CodeCell;
+    this._runningIn = panel;
     const cellModel = cell.model as ICodeCellModel;
     const execute = this._execute ?? defaultExecutor;
     let reply: KernelMessage.IExecuteReplyMsg | void;
     try {
       reply = await execute(cell, sessionContext, notebook);
     } catch (reason) {
+      this._runningIn = null;
       throw (
         this._whatHappened(panel, cellModel) ??
         (isCancelledFuture(reason) || kernelGone(sessionContext)
@@ -360,6 +368,7 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
           : reason)
       );
     }
+    this._runningIn = null;
     const problem = this._whatHappened(panel, cellModel);
     if (problem) {
       throw problem;
@@ -378,6 +387,14 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
       executionCount: cellModel.executionCount,
       status: reply.content.status
     };
+  }
+
+  async interrupt(): Promise<void> {
+    const panel = this._runningIn;
+    const kernel = panel?.sessionContext.session?.kernel;
+    if (kernel) {
+      await kernel.interrupt();
+    }
   }
 
   dispose(): void {
@@ -461,6 +478,7 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
   private _execute: CellExecutor | undefined;
   private _readVariables: VariablesReader;
   private _variablesEnabled = false;
+  private _runningIn: INotebookPanelLike | null = null;
   private _variables = new WeakMap<INotebookPanelLike, string>();
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);

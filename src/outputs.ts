@@ -215,8 +215,13 @@ export function formatError(error: nbformat.IError): string {
   if (!traceback) {
     return summary;
   }
-  const lastLine = traceback.split('\n').pop()?.trim() ?? '';
-  return lastLine === summary.trim() ? traceback : `${traceback}\n${summary}`;
+  // IPython ends the traceback with `ename: evalue` (`ename:` when evalue is
+  // empty); add that line only when it is missing.
+  const lastLine = (traceback.split('\n').pop() ?? '').trim();
+  const same = (a: string): string => a.replace(/:\s*$/, '').trim();
+  return same(lastLine) === same(summary)
+    ? traceback
+    : `${traceback}\n${summary}`;
 }
 
 /**

@@ -230,6 +230,12 @@ export class FakeBridge implements INotebookBridge {
     });
   }
 
+  interrupts = 0;
+
+  async interrupt(): Promise<void> {
+    this.interrupts += 1;
+  }
+
   /** Fail the oldest run. */
   failRun(error: Error): void {
     this._runs.shift()!.reject(error);

@@ -484,6 +484,30 @@ describe('NotebookBridge', () => {
       });
     });
 
+    it('interrupts the kernel of the notebook it runs in', async () => {
+      let release: () => void = () => undefined;
+      setup(
+        () =>
+          new Promise(resolve => {
+            release = () => resolve({ content: { status: 'error' } } as any);
+          })
+      );
+      const interrupt = jest.fn(async () => undefined);
+      (panel.sessionContext as any).session.kernel.interrupt = interrupt;
+      await bridge.interrupt();
+      expect(interrupt).not.toHaveBeenCalled();
+
+      const run = bridge.run('while True: pass');
+      // Switching notebooks meanwhile does not change whose kernel it is.
+      tracker.setCurrent(null);
+      await bridge.interrupt();
+      expect(interrupt).toHaveBeenCalledTimes(1);
+      release();
+      await expect(run).resolves.toMatchObject({ status: 'error' });
+      await bridge.interrupt();
+      expect(interrupt).toHaveBeenCalledTimes(1);
+    });
+
     it('passes on a failure of the executor', async () => {
       setup(async () => {
         throw new Error('socket closed');

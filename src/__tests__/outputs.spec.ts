@@ -189,6 +189,18 @@ describe('formatError', () => {
         traceback: ['\u001b[31mFile x, line 2\u001b[0m']
       })
     ).toBe('File x, line 2\nValueError: bad');
+    // An interrupted run: IPython's last line is `KeyboardInterrupt: `.
+    expect(
+      formatError({
+        output_type: 'error',
+        ename: 'KeyboardInterrupt',
+        evalue: '',
+        traceback: [
+          '\u001b[0;31mKeyboardInterrupt\u001b[0m Traceback',
+          '\u001b[0;31mKeyboardInterrupt\u001b[0m: '
+        ]
+      })
+    ).toBe('KeyboardInterrupt Traceback\nKeyboardInterrupt:');
   });
 });
 

@@ -227,6 +227,8 @@ describe('ChatPanel with a notebook', () => {
     const running = $('.jp-oci-output-summary');
     expect(running.dataset.status).toBe('running');
     expect($<HTMLButtonElement>('.jp-oci-code-run').disabled).toBe(true);
+    await act(async () => $('.jp-oci-output-interrupt').click());
+    expect(bridge.interrupts).toBe(1);
 
     await act(async () => {
       bridge.finishRun([

@@ -373,7 +373,18 @@ function OutputSummary(props: IMessageProps): JSX.Element {
   return (
     <div className="jp-oci-output-summary" data-status={status}>
       {status === 'running' ? (
-        <div className="jp-oci-output-headline">{headline}</div>
+        <div className="jp-oci-output-running">
+          <span className="jp-oci-output-headline">{headline}</span>
+          <button
+            type="button"
+            className="jp-Button jp-mod-minimal jp-oci-output-interrupt"
+            aria-label={trans.__('Interrupt the kernel')}
+            title={trans.__('Interrupt the kernel')}
+            onClick={() => model.interruptRun()}
+          >
+            {trans.__('Interrupt')}
+          </button>
+        </div>
       ) : (
         <details>
           <summary className="jp-oci-output-headline">{headline}</summary>
