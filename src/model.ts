@@ -10,7 +10,7 @@ import {
   contextLabel,
   formatCellContext
 } from './context';
-import { INotebookBridge, IRunResult } from './notebook';
+import { ICellLocation, INotebookBridge, IRunResult } from './notebook';
 import { formatExecutionResult, summarizeOutputs } from './outputs';
 import { IChatMessage, IDoneMessage, IStatus } from './protocol';
 
@@ -188,6 +188,14 @@ export class ChatModel implements IDisposable {
   }
 
   /**
+   * What the last notebook action did ("Inserted the code as cell 3 of
+   * analysis.ipynb."), until the next message, action or error; else null.
+   */
+  get notice(): string | null {
+    return this._notice;
+  }
+
+  /**
    * The current settings.
    */
   get settings(): Readonly<IChatSettings> {
@@ -312,6 +320,7 @@ export class ChatModel implements IDisposable {
       return false;
     }
     this._error = null;
+    this._notice = null;
     const cell =
       options.context !== undefined ? options.context : this._nextContext();
     this._pinned = null;
@@ -443,14 +452,20 @@ export class ChatModel implements IDisposable {
    * Insert `code` in a new cell below the active cell of the notebook.
    */
   insertCode(code: string): boolean {
-    return this._notebookAction(bridge => bridge.insertBelow(code));
+    return this._notebookAction(
+      bridge => bridge.insertBelow(code),
+      where => `Inserted the code as ${locationLabel(where)}.`
+    );
   }
 
   /**
    * Replace the active cell's source with `code`.
    */
   replaceCell(code: string): boolean {
-    return this._notebookAction(bridge => bridge.replaceActiveCell(code));
+    return this._notebookAction(
+      bridge => bridge.replaceActiveCell(code),
+      where => `Replaced ${locationLabel(where)} with the code.`
+    );
   }
 
   /**
@@ -557,6 +572,7 @@ export class ChatModel implements IDisposable {
     current?.stream.cancel();
     this._messages = [];
     this._error = null;
+    this._notice = null;
     this._emitChanged();
   }
 
@@ -697,7 +713,10 @@ export class ChatModel implements IDisposable {
     );
   }
 
-  private _notebookAction(action: (bridge: INotebookBridge) => void): boolean {
+  private _notebookAction(
+    action: (bridge: INotebookBridge) => ICellLocation,
+    notice: (where: ICellLocation) => string
+  ): boolean {
     if (this._isDisposed) {
       return false;
     }
@@ -705,15 +724,16 @@ export class ChatModel implements IDisposable {
       this._setError('Notebooks are not available.');
       return false;
     }
+    let where: ICellLocation;
     try {
-      action(this._notebook);
+      where = action(this._notebook);
     } catch (reason) {
       this._setError(describe(reason));
       return false;
     }
-    if (this._error !== null) {
-      this._setError(null);
-    }
+    this._error = null;
+    this._notice = notice(where);
+    this._emitChanged();
     return true;
   }
 
@@ -733,6 +753,9 @@ export class ChatModel implements IDisposable {
 
   private _setError(error: string | null): void {
     this._error = error;
+    if (error !== null) {
+      this._notice = null;
+    }
     this._emitChanged();
   }
 
@@ -749,6 +772,7 @@ export class ChatModel implements IDisposable {
   private _pinned: ICellContext | null = null;
   private _contextLeftOut = false;
   private _running = false;
+  private _notice: string | null = null;
   private _settings: IChatSettings = { ...DEFAULT_SETTINGS };
   private _messages: ReadonlyArray<IChatEntry> = [];
   private _current: { stream: ChatStream; entryId: string } | null = null;
@@ -779,18 +803,25 @@ export const FIX_REQUEST =
   'The code failed with the error in the execution result above. Fix it.';
 
 /**
+ * `cell 3 of analysis.ipynb`.
+ */
+function locationLabel(where: ICellLocation): string {
+  const name = where.notebookPath.split('/').pop() || where.notebookPath;
+  return `cell ${where.cellIndex + 1} of ${name}`;
+}
+
+/**
  * An execution entry completed with the outputs of its run.
  */
 function executionEntry(entry: IChatEntry, result: IRunResult): IChatEntry {
   const summary = summarizeOutputs(result.outputs);
-  const name = result.notebookPath.split('/').pop() || result.notebookPath;
   return {
     ...entry,
     content: formatExecutionResult(result.outputs),
     state: 'complete',
     execution: {
       status: summary.status,
-      label: `cell ${result.cellIndex + 1} of ${name}`,
+      label: locationLabel(result),
       text: summary.text,
       executionCount: result.executionCount
     }

@@ -252,10 +252,16 @@ describe('ChatModel with a notebook', () => {
     it('inserts, replaces and copies through the bridge', () => {
       h = setup();
       expect(h.model.insertCode('a = 1')).toBe(true);
+      expect(h.model.notice).toBe(
+        'Inserted the code as cell 3 of analysis.ipynb.'
+      );
       expect(h.model.replaceCell('b = 2')).toBe(true);
       expect(h.model.copyCode('c = 3')).toBe(true);
       expect(h.bridge.inserted).toEqual(['a = 1']);
       expect(h.bridge.replaced).toEqual(['b = 2']);
+      expect(h.model.notice).toBe(
+        'Replaced cell 2 of analysis.ipynb with the code.'
+      );
       expect(h.copy).toHaveBeenCalledWith('c = 3');
     });
 
@@ -265,6 +271,7 @@ describe('ChatModel with a notebook', () => {
       expect(h.model.insertCode('a = 1')).toBe(false);
       expect(h.model.error).toBe(NotebookError.MESSAGES['no-notebook']);
       expect(h.bridge.inserted).toEqual([]);
+      expect(h.model.notice).toBeNull();
     });
   });
 

@@ -149,6 +149,9 @@ describe('ChatPanel with a notebook', () => {
     );
 
     await act(async () => $$('.jp-oci-code-insert')[1].click());
+    expect($('.jp-oci-notice').textContent).toBe(
+      'Inserted the code as cell 3 of analysis.ipynb.'
+    );
     await act(async () => $$('.jp-oci-code-replace')[0].click());
     await act(async () => $$('.jp-oci-code-copy')[1].click());
     expect(bridge.inserted).toEqual(['print("b")']);

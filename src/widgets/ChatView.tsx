@@ -466,6 +466,9 @@ function Composer(props: IChatViewProps): JSX.Element {
 
   return (
     <div className="jp-oci-composer">
+      <div className="jp-oci-notice" role="status" aria-live="polite">
+        {model.notice ?? ''}
+      </div>
       <PendingContext {...props} />
       <textarea
         className="jp-oci-input"
