@@ -15,5 +15,7 @@ spec="."
 [ -n "$extras" ] && spec=".[${extras}]"
 echo "==> Installing opencodeinterpreter_lab${extras:+[$extras]} and JupyterLab (first run compiles llama.cpp)"
 .venv/bin/python -m pip install --quiet "jupyterlab>=4.6,<5" -e "$spec"
+# Serve the labextension from the source tree, so that `jlpm build` is live on the next page load.
+PATH="$PWD/.venv/bin:$PATH" .venv/bin/jupyter labextension develop --overwrite . >/dev/null
 echo "==> Preparing the embedded model"
 .venv/bin/jupyter-opencodeinterpreter model
