@@ -13,6 +13,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -68,9 +69,11 @@ async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, r
     )
 
 
-async def run_fix_benchmark(engine: LlamaEngine, rounds: int = 3, limit: int | None = None) -> list[CaseResult]:
+async def run_fix_benchmark(
+    engine: LlamaEngine, rounds: int = 3, limit: int | None = None, only: Sequence[str] = ()
+) -> list[CaseResult]:
     await asyncio.get_running_loop().run_in_executor(None, engine.load)
-    cases = FIX_CASES[:limit] if limit else FIX_CASES
+    cases = [case for case in FIX_CASES if not only or case.id in only][:limit]
     results = []
     async with KernelExecutor(timeout=30) as kernel:
         for number, case in enumerate(cases, start=1):
@@ -105,10 +108,10 @@ def summarize(results: list[CaseResult], rounds: int) -> str:
     return "\n".join(lines)
 
 
-def main(engine: LlamaEngine, rounds: int, limit: int | None, output: Path | None) -> int:
+def main(engine: LlamaEngine, rounds: int, limit: int | None, output: Path | None, only: Sequence[str] = ()) -> int:
     async def run() -> list[CaseResult]:
         try:
-            return await run_fix_benchmark(engine, rounds, limit)
+            return await run_fix_benchmark(engine, rounds, limit, only)
         finally:
             await engine.close()
 

@@ -120,7 +120,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_bench_fix(args: argparse.Namespace) -> int:
     from .bench_fix import main
 
-    return main(_engine(args), args.rounds, args.limit, Path(args.output) if args.output else None)
+    only = args.cases.split(",") if args.cases else ()
+    return main(_engine(args), args.rounds, args.limit, Path(args.output) if args.output else None, only)
 
 
 def _engine(args: argparse.Namespace) -> LlamaEngine:
@@ -169,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     fixes = which.add_parser("fix", help="fix rate and latency of the fix loop on the built-in failing cells")
     fixes.add_argument("--rounds", type=int, default=3, help="fix rounds per cell (default 3)")
     fixes.add_argument("--limit", type=int, help="only the first N cases")
+    fixes.add_argument("--cases", help="only these case ids (comma-separated)")
     fixes.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
     fixes.add_argument("--model-path", help="a local GGUF file instead")
     fixes.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
