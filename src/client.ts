@@ -9,6 +9,9 @@ import {
   ClientMessage,
   IChatMessage,
   IDoneMessage,
+  IExecutionResultRequest,
+  IFixCell,
+  IProposalMessage,
   IStatus,
   ServerMessage,
   isStatus,
@@ -85,10 +88,18 @@ export class ChatStream {
   }
 
   /** @internal */
-  _token(text: string): void {
+  _token(text: string, round?: number): void {
     if (!this._isFinished) {
+      this._tokenRound(round);
       this._tokenReceived.emit(text);
     }
+  }
+
+  /**
+   * Called before a token is emitted, with its fix round.
+   */
+  protected _tokenRound(round: number | undefined): void {
+    // Plain chats have no rounds.
   }
 
   /** @internal */
@@ -117,6 +128,71 @@ export class ChatStream {
   private _isFinished = false;
   private _finished = new PromiseDelegate<IDoneMessage>();
   private _tokenReceived = new Signal<ChatStream, string>(this);
+}
+
+/**
+ * One streamed `fix` request: tokens (with their round), proposals, and the
+ * client's `execution_result` answers.
+ */
+export class FixStream extends ChatStream {
+  constructor(
+    id: string,
+    sendCancel: (id: string) => void,
+    private readonly _sendResult: (message: IExecutionResultRequest) => void
+  ) {
+    super(id, sendCancel);
+  }
+
+  /**
+   * The round of the last token received (1 before any).
+   */
+  get round(): number {
+    return this._round;
+  }
+
+  /**
+   * Emits each proposal of the server.
+   */
+  get proposalReceived(): ISignal<FixStream, IProposalMessage> {
+    return this._proposalReceived;
+  }
+
+  /**
+   * Answer a proposal with the outcome of its run. Ignored once finished.
+   */
+  sendResult(result: Omit<IExecutionResultRequest, 'type' | 'id'>): void {
+    if (this.isFinished) {
+      return;
+    }
+    const message: IExecutionResultRequest = {
+      type: 'execution_result',
+      id: this.id,
+      round: result.round,
+      status: result.status,
+      outputs: result.outputs
+    };
+    if (result.message !== undefined) {
+      message.message = result.message;
+    }
+    this._sendResult(message);
+  }
+
+  /** @internal */
+  _proposal(message: IProposalMessage): void {
+    if (!this.isFinished) {
+      this._round = message.round;
+      this._proposalReceived.emit(message);
+    }
+  }
+
+  protected _tokenRound(round: number | undefined): void {
+    if (typeof round === 'number') {
+      this._round = round;
+    }
+  }
+
+  private _round = 1;
+  private _proposalReceived = new Signal<FixStream, IProposalMessage>(this);
 }
 
 /**
@@ -242,6 +318,42 @@ export class AssistantClient implements IDisposable {
   }
 
   /**
+   * Start fixing a failing cell (`fix` request). Sent at once when
+   * connected, else queued until the socket opens.
+   */
+  fix(options: AssistantClient.IFixOptions): FixStream {
+    if (this._isDisposed) {
+      throw new Error('AssistantClient is disposed');
+    }
+    const id = UUID.uuid4();
+    const stream = new FixStream(id, this._cancel, message => {
+      if (!this._isDisposed) {
+        this._send(message);
+      }
+    });
+    this._streams.set(id, stream);
+    const message: ClientMessage = {
+      type: 'fix',
+      id,
+      cell: { source: options.cell.source, outputs: options.cell.outputs }
+    };
+    if (options.context !== undefined) {
+      message.context = [...options.context];
+    }
+    if (options.variables) {
+      message.variables = options.variables;
+    }
+    if (options.language) {
+      message.language = options.language;
+    }
+    if (options.maxRounds !== undefined) {
+      message.max_rounds = options.maxRounds;
+    }
+    this._send(message);
+    return stream;
+  }
+
+  /**
    * Cancel a request by id.
    */
   cancel(id: string): void {
@@ -349,8 +461,15 @@ export class AssistantClient implements IDisposable {
         this._setStatus(message.status);
         break;
       case 'token':
-        this._streams.get(message.id)?._token(message.text);
+        this._streams.get(message.id)?._token(message.text, message.round);
         break;
+      case 'proposal': {
+        const stream = this._streams.get(message.id);
+        if (stream instanceof FixStream) {
+          stream._proposal(message);
+        }
+        break;
+      }
       case 'done': {
         const stream = this._streams.get(message.id);
         this._streams.delete(message.id);
@@ -503,6 +622,14 @@ export namespace AssistantClient {
     messages: IChatMessage[];
     maxTokens?: number;
     temperature?: number;
+  }
+
+  export interface IFixOptions {
+    cell: IFixCell;
+    context?: ReadonlyArray<string>;
+    variables?: string | null;
+    language?: string;
+    maxRounds?: number;
   }
 }
 

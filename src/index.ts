@@ -29,6 +29,8 @@ import { ChatPanel } from './widgets';
 export * from './client';
 export * from './codeblocks';
 export * from './context';
+export * from './diff';
+export * from './fix';
 export * from './model';
 export * from './notebook';
 export * from './outputs';
@@ -42,6 +44,7 @@ export namespace CommandIDs {
   export const open = 'opencodeinterpreter:open';
   export const askAboutCell = 'opencodeinterpreter:ask-about-cell';
   export const explainCell = 'opencodeinterpreter:explain-cell';
+  export const fixCell = 'opencodeinterpreter:fix-cell';
 }
 
 const PLUGIN_ID = 'opencodeinterpreter-lab:plugin';
@@ -80,7 +83,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       serverSettings: app.serviceManager.serverSettings
     });
     const notebook = notebookTracker
-      ? new NotebookBridge({ tracker: notebookTracker })
+      ? new NotebookBridge({
+          tracker: notebookTracker,
+          translator: translator ?? undefined
+        })
       : undefined;
     const model = new ChatModel({
       client,
@@ -141,15 +147,37 @@ const plugin: JupyterFrontEndPlugin<void> = {
         model.explainCell();
       }
     });
+    app.commands.addCommand(CommandIDs.fixCell, {
+      label: trans.__('Fix This Cell with the Assistant'),
+      caption: trans.__(
+        'Ask the assistant to fix the error of the active cell, and re-run it until it passes'
+      ),
+      icon: args => (args.isPalette ? undefined : assistantIcon),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: hasCell,
+      execute: () => {
+        showPanel();
+        model.fixActiveCell();
+      }
+    });
+    // The Fix button of a cell opens the panel (automatic fixes do not
+    // take the focus from the notebook).
+    notebook?.fixRequested.connect((_, args) => {
+      if (!args.auto) {
+        showPanel();
+      }
+    });
     notebookTracker?.activeCellChanged.connect(() => {
       app.commands.notifyCommandChanged(CommandIDs.askAboutCell);
       app.commands.notifyCommandChanged(CommandIDs.explainCell);
+      app.commands.notifyCommandChanged(CommandIDs.fixCell);
     });
 
     for (const command of [
       CommandIDs.open,
       CommandIDs.askAboutCell,
-      CommandIDs.explainCell
+      CommandIDs.explainCell,
+      CommandIDs.fixCell
     ]) {
       palette?.addItem({
         command,

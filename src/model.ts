@@ -10,7 +10,13 @@ import {
   contextLabel,
   formatCellContext
 } from './context';
-import { ICellLocation, INotebookBridge, IRunResult } from './notebook';
+import { FixSession, IFixState, IFixTarget } from './fix';
+import {
+  ICellLocation,
+  IFixRequestArgs,
+  INotebookBridge,
+  IRunResult
+} from './notebook';
 import { formatExecutionResult, summarizeOutputs } from './outputs';
 import { IChatMessage, IDoneMessage, IStatus } from './protocol';
 
@@ -36,6 +42,10 @@ export interface IChatSettings {
   nearbyCellCount: number;
   /** Add a summary of the kernel's variables (read silently) to the context. */
   includeKernelVariables: boolean;
+  /** Start a fix in the panel as soon as a cell fails. */
+  autoFix: boolean;
+  /** The most rounds of a fix (sent as `max_rounds`). */
+  fixRounds: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
@@ -47,7 +57,9 @@ export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
   confirmRun: true,
   includeNearbyCells: false,
   nearbyCellCount: 2,
-  includeKernelVariables: false
+  includeKernelVariables: false,
+  autoFix: true,
+  fixRounds: 3
 });
 
 /**
@@ -72,7 +84,9 @@ export interface IChatEntry {
    * `execution`: a user turn carrying the outputs of code run from the panel
    * (its content is the "Execution result:" text sent to the model).
    */
-  readonly kind?: 'execution';
+  readonly kind?: 'execution' | 'fix';
+  /** The fix loop a `fix` entry shows. */
+  readonly fix?: IFixState;
   /** The notebook context sent before a user message. */
   readonly context?: IEntryContext;
   /** The fenced code blocks of a finished answer. */
@@ -126,6 +140,7 @@ export class ChatModel implements IDisposable {
     this._copy = options.copyToClipboard ?? null;
     this.configure(options.settings ?? {});
     this._notebook?.changed.connect(this._onNotebookChanged, this);
+    this._notebook?.fixRequested?.connect(this._onFixRequested, this);
     this._client.statusChanged.connect(this._emitChanged, this);
     this._client.connectionChanged.connect(this._emitChanged, this);
     this._client.errorReceived.connect(this._onServerError, this);
@@ -282,7 +297,16 @@ export class ChatModel implements IDisposable {
       includeKernelVariables:
         typeof merged.includeKernelVariables === 'boolean'
           ? merged.includeKernelVariables
-          : DEFAULT_SETTINGS.includeKernelVariables
+          : DEFAULT_SETTINGS.includeKernelVariables,
+      autoFix:
+        typeof merged.autoFix === 'boolean'
+          ? merged.autoFix
+          : DEFAULT_SETTINGS.autoFix,
+      fixRounds:
+        Number.isInteger(Number(merged.fixRounds)) &&
+        Number(merged.fixRounds) >= 1
+          ? Number(merged.fixRounds)
+          : DEFAULT_SETTINGS.fixRounds
     };
     this._notebook?.setVariablesEnabled?.(
       this._settings.includeKernelVariables
@@ -428,11 +452,90 @@ export class ChatModel implements IDisposable {
   }
 
   /**
-   * Ask the model to fix the code whose run failed; the execution result is
-   * already part of the conversation.
+   * Fix the code whose run failed: with the fix loop on the cell it ran in
+   * (the execution entry `entryId`, else the last one) when that cell still
+   * holds the error, else by asking in the chat (the execution result is
+   * already part of the conversation).
    */
-  askForFix(): boolean {
+  askForFix(entryId?: string): boolean {
+    const id =
+      entryId ??
+      [...this._messages].reverse().find(e => e.kind === 'execution')?.id;
+    const makeTarget = id !== undefined ? this._runTargets.get(id) : undefined;
+    const target = makeTarget?.() ?? null;
+    if (target) {
+      return this.startFix(target) !== null;
+    }
     return this.send(FIX_REQUEST);
+  }
+
+  /**
+   * The fix loops shown in the conversation, by entry id.
+   */
+  fixSession(entryId: string): FixSession | null {
+    return this._fixes.get(entryId) ?? null;
+  }
+
+  /**
+   * Start the fix loop of a failing cell, shown as a new entry. A cell whose
+   * fix is still running keeps that one (returned; the target is disposed).
+   */
+  startFix(target: IFixTarget): FixSession | null {
+    if (this._isDisposed) {
+      target.dispose();
+      return null;
+    }
+    for (const session of this._fixes.values()) {
+      if (session.active && session.target.key === target.key) {
+        target.dispose();
+        return session;
+      }
+    }
+    const id = UUID.uuid4();
+    const session = new FixSession({
+      id,
+      client: this._client,
+      target,
+      maxRounds: this._settings.fixRounds
+    });
+    this._fixes.set(id, session);
+    const entry: IChatEntry = {
+      id,
+      role: 'assistant',
+      kind: 'fix',
+      content: '',
+      state: 'streaming',
+      fix: session.state
+    };
+    this._messages = [...this._messages, entry];
+    this._error = null;
+    session.changed.connect((_, state) => {
+      this._updateEntry(id, old => ({
+        ...old,
+        fix: state,
+        state: session.active ? 'streaming' : 'complete'
+      }));
+      if (!session.active) {
+        target.dispose();
+      }
+    }, this);
+    this._emitChanged();
+    void session.start();
+    return session;
+  }
+
+  /**
+   * Start a fix of the active cell; false, showing why, when it has no error.
+   */
+  fixActiveCell(): boolean {
+    const target = this._notebook?.activeFixTarget?.() ?? null;
+    if (!target) {
+      this._setError(
+        'The active cell has no error to fix. Run it first, or select a cell whose run failed.'
+      );
+      return false;
+    }
+    return this.startFix(target) !== null;
   }
 
   /**
@@ -543,6 +646,9 @@ export class ChatModel implements IDisposable {
       if (this._isDisposed) {
         return false;
       }
+      if (result.makeFixTarget) {
+        this._runTargets.set(entry.id, result.makeFixTarget);
+      }
       this._updateEntry(entry.id, old => executionEntry(old, result));
       return true;
     } catch (reason) {
@@ -570,6 +676,7 @@ export class ChatModel implements IDisposable {
     const current = this._current;
     this._current = null;
     current?.stream.cancel();
+    this._disposeFixes();
     this._messages = [];
     this._error = null;
     this._notice = null;
@@ -610,6 +717,9 @@ export class ChatModel implements IDisposable {
       if (entry.kind === 'execution' && entry.state !== 'complete') {
         continue;
       }
+      if (entry.kind === 'fix') {
+        continue;
+      }
       const content = entry.context
         ? `${entry.context.text}\n\n${entry.content}`
         : entry.content;
@@ -630,6 +740,7 @@ export class ChatModel implements IDisposable {
     this._isDisposed = true;
     this._current?.stream.cancel();
     this._current = null;
+    this._disposeFixes();
     Signal.disconnectReceiver(this);
     Signal.clearData(this);
   }
@@ -678,6 +789,23 @@ export class ChatModel implements IDisposable {
       state: 'error',
       error: describe(error)
     }));
+  }
+
+  private _onFixRequested(_: unknown, args: IFixRequestArgs): void {
+    if (args.auto && !this._settings.autoFix) {
+      args.target.dispose();
+      return;
+    }
+    this.startFix(args.target);
+  }
+
+  private _disposeFixes(): void {
+    for (const session of this._fixes.values()) {
+      session.dispose();
+      session.target.dispose();
+    }
+    this._fixes.clear();
+    this._runTargets.clear();
   }
 
   private _onNotebookChanged(): void {
@@ -770,6 +898,8 @@ export class ChatModel implements IDisposable {
   private _confirmRun: ((code: string) => Promise<boolean>) | null;
   private _copy: ((text: string) => void) | null;
   private _pinned: ICellContext | null = null;
+  private _fixes = new Map<string, FixSession>();
+  private _runTargets = new Map<string, () => IFixTarget | null>();
   private _contextLeftOut = false;
   private _running = false;
   private _notice: string | null = null;

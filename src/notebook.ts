@@ -5,8 +5,15 @@ import type { KernelMessage } from '@jupyterlab/services';
 import { Notebook, NotebookActions } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
+import { PanelLayout, Widget } from '@lumino/widgets';
+import {
+  ITranslator,
+  TranslationBundle,
+  nullTranslator
+} from '@jupyterlab/translation';
 
 import { ICellContext, ICellSnippet } from './context';
+import { IFixRunResult, IFixTarget } from './fix';
 
 /**
  * Why a notebook operation could not be done. Each has its own message.
@@ -72,6 +79,16 @@ export interface IRunResult extends ICellLocation {
   executionCount: number | null;
   /** `ok`, `error` or `aborted`, from the kernel's reply. */
   status: string;
+  /** The cell as a fix target (for a failed run), when it still exists. */
+  makeFixTarget?: () => IFixTarget | null;
+}
+
+/**
+ * A failing cell to fix: `auto` when it just failed, else the user asked.
+ */
+export interface IFixRequestArgs {
+  target: IFixTarget;
+  auto: boolean;
 }
 
 /**
@@ -126,6 +143,17 @@ export interface INotebookBridge {
    * run then ends with the kernel's KeyboardInterrupt error.
    */
   interrupt(): Promise<void>;
+
+  /**
+   * Emits when a code cell failed (`auto`), however it was run, or when the
+   * user clicked the Fix button of a failed cell.
+   */
+  readonly fixRequested?: ISignal<INotebookBridge, IFixRequestArgs>;
+
+  /**
+   * The active cell as a fix target, or null when it has no error output.
+   */
+  activeFixTarget?(): IFixTarget | null;
 }
 
 /**
@@ -162,6 +190,8 @@ export interface INotebookTrackerLike {
   readonly currentWidget: INotebookPanelLike | null;
   readonly currentChanged: ISignal<any, any>;
   readonly activeCellChanged: ISignal<any, any>;
+  /** The first panel for which `fn` is true (INotebookTracker has it). */
+  find?(fn: (panel: any) => boolean): INotebookPanelLike | undefined;
 }
 
 /**
@@ -189,6 +219,39 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
       this._onExecuted,
       this
     );
+    this._scheduled =
+      options.executionScheduled ?? NotebookActions.executionScheduled;
+    this._trans = (options.translator ?? nullTranslator).load(
+      'opencodeinterpreter_lab'
+    );
+  }
+
+  get fixRequested(): ISignal<this, IFixRequestArgs> {
+    return this._fixRequested;
+  }
+
+  activeFixTarget(): IFixTarget | null {
+    const panel = this.currentPanel;
+    const cell = panel?.content.activeCell;
+    if (!panel || !cell || cell.model.type !== 'code') {
+      return null;
+    }
+    const model = cell.model as ICodeCellModel;
+    return hasErrorOutput(model) ? this._makeTarget(panel, model) : null;
+  }
+
+  /**
+   * A code cell failed: give it a Fix button and ask for a fix (`auto`).
+   */
+  cellFailed(panel: INotebookPanelLike, model: ICodeCellModel): void {
+    if (this._isDisposed || !hasErrorOutput(model)) {
+      return;
+    }
+    this._addFixButton(panel, model);
+    this._fixRequested.emit({
+      target: this._makeTarget(panel, model),
+      auto: true
+    });
   }
 
   get changed(): ISignal<this, void> {
@@ -380,13 +443,21 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     }
     void this.refreshVariables(panel);
     const cells = Array.from(notebook.model?.cells ?? []);
-    return {
+    const result: IRunResult = {
       notebookPath: panel.context.path,
       cellIndex: cells.indexOf(cellModel),
       outputs: cellModel.outputs.toJSON(),
       executionCount: cellModel.executionCount,
-      status: reply.content.status
+      status: reply.content.status,
+      makeFixTarget: () =>
+        this._whatHappened(panel, cellModel) || !hasErrorOutput(cellModel)
+          ? null
+          : this._makeTarget(panel, cellModel)
     };
+    if (reply.content.status === 'error') {
+      this.cellFailed(panel, cellModel);
+    }
+    return result;
   }
 
   async interrupt(): Promise<void> {
@@ -461,11 +532,95 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     this._emitChanged();
   }
 
-  private _onExecuted(_: unknown, args: { notebook: Notebook }): void {
+  private _onExecuted(
+    _: unknown,
+    args: { notebook: Notebook; cell?: Cell; success?: boolean }
+  ): void {
     const panel = this.currentPanel;
     if (this._variablesEnabled && panel && panel.content === args.notebook) {
       void this.refreshVariables(panel);
     }
+    const cell = args.cell;
+    if (args.success === false && cell && cell.model.type === 'code') {
+      const owner =
+        panel && panel.content === args.notebook
+          ? panel
+          : this._tracker.find?.(p => p.content === args.notebook);
+      if (owner && !owner.isDisposed) {
+        this.cellFailed(owner, cell.model as ICodeCellModel);
+      }
+    }
+  }
+
+  private _makeTarget(
+    panel: INotebookPanelLike,
+    model: ICodeCellModel
+  ): IFixTarget {
+    return new NotebookCellTarget({
+      panel,
+      model,
+      execute: this._execute ?? defaultExecutor,
+      readVariables: this._readVariables,
+      scheduled: this._scheduled,
+      afterRun: () => void this.refreshVariables(panel)
+    });
+  }
+
+  /**
+   * Put a Fix button under the outputs of a failed cell; it goes away when
+   * the cell is edited, or its outputs no longer hold an error.
+   */
+  private _addFixButton(
+    panel: INotebookPanelLike,
+    model: ICodeCellModel
+  ): void {
+    const widget = panel.content.widgets.find(w => w.model === model);
+    if (!widget || this._buttons.has(model)) {
+      return;
+    }
+    const layout = widget.layout;
+    if (!(layout instanceof PanelLayout)) {
+      return;
+    }
+    const button = new FixButton(() => {
+      if (!this._whatHappened(panel, model) && hasErrorOutput(model)) {
+        this._fixRequested.emit({
+          target: this._makeTarget(panel, model),
+          auto: false
+        });
+      }
+    }, this._trans);
+    const outputs = (widget as CodeCell).outputArea?.parent;
+    const index = outputs ? layout.widgets.indexOf(outputs) : -1;
+    if (index >= 0) {
+      layout.insertWidget(index + 1, button);
+    } else {
+      layout.addWidget(button);
+    }
+    this._buttons.set(model, button);
+    const remove = (): void => {
+      model.sharedModel.changed.disconnect(onSource);
+      model.outputs.changed.disconnect(onOutputs);
+      this._buttons.delete(model);
+      button.dispose();
+    };
+    const onSource = (_: unknown, change: { sourceChange?: unknown }): void => {
+      if (change.sourceChange) {
+        remove();
+      }
+    };
+    const onOutputs = (): void => {
+      if (!hasErrorOutput(model)) {
+        remove();
+      }
+    };
+    model.sharedModel.changed.connect(onSource);
+    model.outputs.changed.connect(onOutputs);
+    button.disposed.connect(() => {
+      if (this._buttons.get(model) === button) {
+        remove();
+      }
+    });
   }
 
   private _emitChanged(): void {
@@ -475,6 +630,10 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
   }
 
   private _tracker: INotebookTrackerLike;
+  private _scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
+  private _buttons = new WeakMap<ICodeCellModel, Widget>();
+  private _trans: TranslationBundle;
+  private _fixRequested = new Signal<this, IFixRequestArgs>(this);
   private _execute: CellExecutor | undefined;
   private _readVariables: VariablesReader;
   private _variablesEnabled = false;
@@ -492,8 +651,296 @@ export namespace NotebookBridge {
     /** How kernel variables are read; a silent execute request by default. */
     readVariables?: VariablesReader;
     /** Emits after cells run; `NotebookActions.executed` by default. */
-    executed?: ISignal<any, { notebook: Notebook }>;
+    executed?: ISignal<
+      any,
+      { notebook: Notebook; cell?: Cell; success?: boolean }
+    >;
+    /** Emits when cells are queued to run; `NotebookActions.executionScheduled` by default. */
+    executionScheduled?: ISignal<any, { notebook: Notebook; cell: Cell }>;
+    /** Labels the Fix buttons. */
+    translator?: ITranslator;
   }
+}
+
+/**
+ * Whether a code cell's outputs hold an error.
+ */
+export function hasErrorOutput(model: ICodeCellModel): boolean {
+  const outputs = model.outputs;
+  for (let i = 0; i < outputs.length; i++) {
+    if (outputs.get(i).type === 'error') {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The sources of the non-blank code cells above `index`, in order.
+ */
+export function codeCellsAbove(notebook: Notebook, index: number): string[] {
+  const cells = Array.from(notebook.model?.cells ?? []);
+  return cells
+    .slice(0, Math.max(0, index))
+    .filter(cell => cell.type === 'code')
+    .map(cell => cell.sharedModel.getSource())
+    .filter(source => source.trim() !== '');
+}
+
+/**
+ * The Fix button under the outputs of a failed cell.
+ */
+export class FixButton extends Widget {
+  constructor(onClick: () => void, trans: TranslationBundle) {
+    super();
+    this.addClass('jp-oci-fix-cell');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className =
+      'jp-Button jp-mod-styled jp-mod-minimal jp-oci-fix-button';
+    const label = trans.__('Fix this cell with the assistant');
+    button.setAttribute('aria-label', label);
+    button.title = label;
+    button.textContent = trans.__('Fix');
+    button.addEventListener('click', event => {
+      event.stopPropagation();
+      onClick();
+    });
+    this.node.appendChild(button);
+  }
+}
+
+/**
+ * A notebook code cell as the target of a fix: writes and runs that very
+ * cell (wherever it moves), and tells when the user edits or re-runs it or
+ * when it is gone.
+ */
+export class NotebookCellTarget implements IFixTarget {
+  constructor(options: NotebookCellTarget.IOptions) {
+    this._panel = options.panel;
+    this._model = options.model;
+    this._execute = options.execute;
+    this._readVariables = options.readVariables;
+    this._afterRun = options.afterRun;
+    const notebook = this._panel.content;
+    const index = this._index();
+    const name =
+      this._panel.context.path.split('/').pop() || this._panel.context.path;
+    this.key = this._model.id;
+    this.label = `cell ${index + 1} of ${name}`;
+    this.outputs = this._model.outputs.toJSON();
+    this.context = codeCellsAbove(notebook, index);
+    this.language = kernelLanguage(notebook);
+    this._model.sharedModel.changed.connect(this._onCellChanged, this);
+    options.scheduled.connect(this._onScheduled, this);
+    this._scheduled = options.scheduled;
+    notebook.model?.cells.changed.connect(this._onCellsChanged, this);
+    notebook.disposed.connect(this._onClosed, this);
+    this._panel.sessionContext.statusChanged?.connect(this._onStatus, this);
+  }
+
+  readonly key: string;
+  readonly label: string;
+  readonly outputs: nbformat.IOutput[];
+  readonly context: string[];
+  readonly language: string;
+
+  get source(): string {
+    return this._model.isDisposed ? '' : this._model.sharedModel.getSource();
+  }
+
+  get edited(): ISignal<this, void> {
+    return this._edited;
+  }
+
+  get lost(): ISignal<this, string> {
+    return this._lost;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  problem(): string | null {
+    const gone = this._gone();
+    if (gone) {
+      return gone.message;
+    }
+    const session = this._panel.sessionContext;
+    const kernel = session.session?.kernel;
+    if (session.isRestarting) {
+      return NotebookError.MESSAGES['kernel-restarting'];
+    }
+    if (!kernel || session.hasNoKernel) {
+      return NotebookError.MESSAGES['no-kernel'];
+    }
+    if (kernel.status === 'dead') {
+      return NotebookError.MESSAGES['kernel-dead'];
+    }
+    return null;
+  }
+
+  async readVariables(): Promise<string | null> {
+    return this._gone() ? null : this._readVariables(this._panel);
+  }
+
+  setSource(source: string): void {
+    const gone = this._gone();
+    if (gone) {
+      throw gone;
+    }
+    this._writing = true;
+    try {
+      this._model.sharedModel.setSource(source);
+    } finally {
+      this._writing = false;
+    }
+  }
+
+  async run(): Promise<IFixRunResult> {
+    const problem = this.problem();
+    if (problem) {
+      return { status: 'dead', outputs: [], message: problem };
+    }
+    const notebook = this._panel.content;
+    const cell = notebook.widgets.find(w => w.model === this._model);
+    if (!cell) {
+      return {
+        status: 'dead',
+        outputs: [],
+        message: NotebookError.MESSAGES['cell-deleted']
+      };
+    }
+    const session = this._panel.sessionContext;
+    let reply: KernelMessage.IExecuteReplyMsg | void;
+    this._running = true;
+    try {
+      reply = await this._execute(cell as CodeCell, session, notebook);
+    } catch (reason) {
+      const gone = this._gone();
+      return {
+        status: 'dead',
+        outputs: [],
+        message:
+          gone?.message ??
+          (isCancelledFuture(reason) || kernelGone(session)
+            ? NotebookError.MESSAGES['kernel-restarted']
+            : String(reason instanceof Error ? reason.message : reason))
+      };
+    } finally {
+      this._running = false;
+    }
+    const gone = this._gone();
+    if (gone) {
+      return { status: 'dead', outputs: [], message: gone.message };
+    }
+    if (!reply) {
+      return {
+        status: 'dead',
+        outputs: [],
+        message:
+          NotebookError.MESSAGES[
+            kernelGone(session) ? 'kernel-restarted' : 'cancelled'
+          ]
+      };
+    }
+    this._afterRun?.();
+    const outputs = this._model.outputs.toJSON();
+    const status =
+      reply.content.status === 'ok' && !outputs.some(isErrorOutput)
+        ? 'ok'
+        : 'error';
+    return { status, outputs };
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    if (!this._model.isDisposed) {
+      this._model.sharedModel.changed.disconnect(this._onCellChanged, this);
+    }
+    this._scheduled.disconnect(this._onScheduled, this);
+    this._panel.content.model?.cells.changed.disconnect(
+      this._onCellsChanged,
+      this
+    );
+    this._panel.content.disposed.disconnect(this._onClosed, this);
+    this._panel.sessionContext.statusChanged?.disconnect(this._onStatus, this);
+    Signal.clearData(this);
+  }
+
+  private _index(): number {
+    const cells = Array.from(this._panel.content.model?.cells ?? []);
+    return cells.indexOf(this._model);
+  }
+
+  private _gone(): NotebookError | null {
+    const model = this._panel.content.model;
+    if (this._panel.isDisposed || this._panel.content.isDisposed || !model) {
+      return new NotebookError('notebook-closed', 'The notebook was closed.');
+    }
+    if (this._model.isDisposed || this._index() < 0) {
+      return new NotebookError('cell-deleted', 'The cell was deleted.');
+    }
+    return null;
+  }
+
+  private _onCellChanged(_: unknown, change: { sourceChange?: unknown }): void {
+    if (change.sourceChange && !this._writing) {
+      this._edited.emit(undefined);
+    }
+  }
+
+  private _onScheduled(_: unknown, args: { cell: Cell }): void {
+    if (args.cell?.model === this._model && !this._running) {
+      this._edited.emit(undefined);
+    }
+  }
+
+  private _onCellsChanged(): void {
+    if (this._index() < 0) {
+      this._lost.emit('the cell was deleted.');
+    }
+  }
+
+  private _onClosed(): void {
+    this._lost.emit('the notebook was closed.');
+  }
+
+  private _onStatus(_: unknown, status: string): void {
+    if (status === 'dead') {
+      this._lost.emit('the kernel died.');
+    }
+  }
+
+  private _panel: INotebookPanelLike;
+  private _model: ICodeCellModel;
+  private _execute: CellExecutor;
+  private _readVariables: VariablesReader;
+  private _afterRun: (() => void) | undefined;
+  private _scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
+  private _writing = false;
+  private _running = false;
+  private _isDisposed = false;
+  private _edited = new Signal<this, void>(this);
+  private _lost = new Signal<this, string>(this);
+}
+
+export namespace NotebookCellTarget {
+  export interface IOptions {
+    panel: INotebookPanelLike;
+    model: ICodeCellModel;
+    execute: CellExecutor;
+    readVariables: VariablesReader;
+    scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
+    afterRun?: () => void;
+  }
+}
+
+function isErrorOutput(output: nbformat.IOutput): boolean {
+  return output.output_type === 'error';
 }
 
 /**

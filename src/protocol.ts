@@ -83,9 +83,54 @@ export interface ICancelRequest {
 }
 
 /**
+ * The failing cell of a `fix` request.
+ */
+export interface IFixCell {
+  source: string;
+  /** nbformat v4 outputs of the failing run. */
+  outputs: unknown[];
+}
+
+/**
+ * Ask the server to fix a failing cell, round after round: it streams
+ * `token`s (with `round`), then a `proposal`; the client answers each
+ * proposal with an `execution_result`; it ends with `done` (with `outcome`).
+ */
+export interface IFixRequest {
+  type: 'fix';
+  id: string;
+  cell: IFixCell;
+  /** Sources of the cells above, in order. */
+  context?: string[];
+  /** A summary of the kernel's variables. */
+  variables?: string;
+  /** Default `python`. */
+  language?: string;
+  max_rounds?: number;
+}
+
+/**
+ * How the run of a proposal ended.
+ */
+export type ExecutionStatus = 'ok' | 'error' | 'timeout' | 'dead';
+
+/**
+ * The client's answer to a `proposal`: the outputs of its run.
+ */
+export interface IExecutionResultRequest {
+  type: 'execution_result';
+  id: string;
+  round: number;
+  status: ExecutionStatus;
+  outputs: unknown[];
+  message?: string;
+}
+
+/**
  * Any message the client sends.
  */
-export type ClientMessage = IChatRequest | ICancelRequest;
+export type ClientMessage =
+  IChatRequest | ICancelRequest | IFixRequest | IExecutionResultRequest;
 
 /* ------------------------------ server → client ------------------------------ */
 
@@ -104,6 +149,36 @@ export interface ITokenMessage {
   type: 'token';
   id: string;
   text: string;
+  /** The round of a fix the token belongs to. */
+  round?: number;
+}
+
+/**
+ * A fix is ready: the client applies it, runs it and answers with
+ * `execution_result` for that round.
+ */
+export interface IProposalMessage {
+  type: 'proposal';
+  id: string;
+  round: number;
+  code: string;
+  explanation: string;
+}
+
+/**
+ * How a fix ended.
+ */
+export type FixOutcomeStatus = 'fixed' | 'failed' | 'no_code' | 'unchanged';
+
+/**
+ * The end of a fix, carried by its `done`.
+ */
+export interface IFixOutcome {
+  status: FixOutcomeStatus;
+  /** The passing cell, or the original when nothing passed. */
+  source: string;
+  rounds: number;
+  message: string;
 }
 
 /**
@@ -133,6 +208,8 @@ export interface IDoneMessage {
   usage: IUsage;
   timings: ITimings;
   cancelled: boolean;
+  /** The end of a `fix` request. */
+  outcome?: IFixOutcome;
 }
 
 /**
@@ -148,7 +225,11 @@ export interface IErrorMessage {
  * Any message the server sends.
  */
 export type ServerMessage =
-  IStatusMessage | ITokenMessage | IDoneMessage | IErrorMessage;
+  | IStatusMessage
+  | ITokenMessage
+  | IProposalMessage
+  | IDoneMessage
+  | IErrorMessage;
 
 /**
  * Parse one WebSocket frame from the server.
@@ -176,6 +257,13 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
       break;
     case 'token':
       valid = typeof value.id === 'string' && typeof value.text === 'string';
+      break;
+    case 'proposal':
+      valid =
+        typeof value.id === 'string' &&
+        typeof value.round === 'number' &&
+        typeof value.code === 'string' &&
+        typeof value.explanation === 'string';
       break;
     case 'done':
       valid =

@@ -5,6 +5,8 @@ import * as React from 'react';
 import { createPortal } from 'react-dom';
 
 import { ICodeBlock } from '../codeblocks';
+import { IDiffLine } from '../diff';
+import { IFixRound, IFixState } from '../fix';
 import { ChatModel, IChatEntry } from '../model';
 import { CodeToolbar, IToolbarAnchor, placeToolbars } from './CodeActions';
 import { MarkdownView } from './MarkdownView';
@@ -238,6 +240,9 @@ interface IMessageProps {
  */
 const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
   const { entry, trans } = props;
+  if (entry.kind === 'fix' && entry.fix) {
+    return <FixEntry {...props} fix={entry.fix} />;
+  }
   const author =
     entry.kind === 'execution'
       ? trans.__('Execution result')
@@ -398,12 +403,194 @@ function OutputSummary(props: IMessageProps): JSX.Element {
           aria-label={trans.__('Ask the assistant to fix this error')}
           title={trans.__('Ask the assistant to fix this error')}
           disabled={model.busy}
-          onClick={() => model.askForFix()}
+          onClick={() => model.askForFix(entry.id)}
         >
           {trans.__('Ask for a fix')}
         </button>
       )}
     </div>
+  );
+}
+
+/**
+ * The fix loop of a failing cell: each round's explanation, diff and run,
+ * the buttons for the proposal, and the outcome.
+ */
+function FixEntry(props: IMessageProps & { fix: IFixState }): JSX.Element {
+  const { entry, model, fix, trans } = props;
+  const session = model.fixSession(entry.id);
+  const active = !['fixed', 'failed', 'cancelled'].includes(fix.status);
+  const headline =
+    fix.status === 'fixed'
+      ? trans._n(
+          'Fixed %2 in %1 round',
+          'Fixed %2 in %1 rounds',
+          fix.outcome?.rounds ?? fix.round,
+          fix.label
+        )
+      : fix.status === 'failed'
+        ? trans.__('Not fixed: %1', fix.label)
+        : fix.status === 'cancelled'
+          ? trans.__('Fix of %1 ended', fix.label)
+          : trans.__('Fixing %1 (round %2)', fix.label, fix.round);
+  return (
+    <div
+      className="jp-oci-fix"
+      data-state={fix.status}
+      data-round={fix.round}
+      data-applied={fix.applied ? 'true' : 'false'}
+      aria-label={trans.__('Fix of %1', fix.label)}
+    >
+      <div className="jp-oci-fix-header">
+        <span className="jp-oci-fix-title">{headline}</span>
+        {active && (
+          <button
+            type="button"
+            className="jp-Button jp-mod-minimal jp-oci-fix-stop"
+            aria-label={trans.__('Stop the fix')}
+            title={trans.__('Stop the fix')}
+            onClick={() => session?.stop()}
+          >
+            {trans.__('Stop')}
+          </button>
+        )}
+      </div>
+      {fix.error && <div className="jp-oci-fix-error">{fix.error}</div>}
+      {fix.rounds.map(round => (
+        <FixRoundView
+          key={round.round}
+          round={round}
+          current={round.round === fix.round}
+          fix={fix}
+          trans={trans}
+        />
+      ))}
+      {fix.status === 'proposed' && (
+        <div className="jp-oci-fix-actions">
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-accept jp-oci-fix-apply-run"
+            aria-label={trans.__('Apply the fix and run the cell')}
+            title={trans.__('Apply the fix and run the cell')}
+            onClick={() => void session?.applyAndRun()}
+          >
+            {trans.__('Apply & run')}
+          </button>
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-oci-fix-apply"
+            aria-label={trans.__(
+              'Apply the fix to the cell without running it'
+            )}
+            title={trans.__('Apply the fix to the cell without running it')}
+            onClick={() => session?.apply()}
+          >
+            {trans.__('Apply')}
+          </button>
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-reject jp-oci-fix-discard"
+            aria-label={trans.__('Discard the fix')}
+            title={trans.__('Discard the fix')}
+            onClick={() => session?.discard()}
+          >
+            {trans.__('Discard')}
+          </button>
+        </div>
+      )}
+      {!active && (
+        <div className="jp-oci-fix-outcome" role="status">
+          {fix.message ??
+            (fix.status === 'fixed'
+              ? trans.__('The cell runs without error.')
+              : '')}
+        </div>
+      )}
+      {fix.applied && !active && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-minimal jp-oci-fix-undo"
+          aria-label={trans.__('Restore the original source of the cell')}
+          title={trans.__('Restore the original source of the cell')}
+          onClick={() => session?.undo()}
+        >
+          {trans.__('Undo')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * One round: the streamed answer (then the proposal's explanation), the
+ * diff, and the run's result.
+ */
+function FixRoundView(props: {
+  round: IFixRound;
+  current: boolean;
+  fix: IFixState;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { round, fix, trans } = props;
+  const streaming =
+    round.code === undefined && props.current && fix.status === 'streaming';
+  const text = round.code !== undefined ? round.explanation || '' : round.text;
+  return (
+    <div
+      className="jp-oci-fix-round"
+      data-round={round.round}
+      data-result={round.result?.status ?? ''}
+    >
+      <div className="jp-oci-fix-round-title">
+        {trans.__('Round %1', round.round)}
+      </div>
+      {text !== '' ? (
+        <div className="jp-oci-fix-explanation">{text}</div>
+      ) : (
+        streaming && (
+          <div className="jp-oci-typing" aria-label={trans.__('Generating')}>
+            <span />
+            <span />
+            <span />
+          </div>
+        )
+      )}
+      {round.diff && <DiffView lines={round.diff} />}
+      {round.result && (
+        <div className="jp-oci-fix-result" data-status={round.result.status}>
+          {round.result.status === 'running'
+            ? trans.__('Running the cell…')
+            : round.result.status === 'ok'
+              ? trans.__('Ran without error. %1', round.result.text)
+              : trans.__('Still failing: %1', round.result.text)}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A line diff: removed and added lines marked.
+ */
+function DiffView(props: { lines: ReadonlyArray<IDiffLine> }): JSX.Element {
+  return (
+    <pre className="jp-oci-diff">
+      {props.lines.map((line, i) => (
+        <div
+          key={i}
+          className={
+            line.kind === 'del'
+              ? 'jp-oci-diff-line jp-oci-diff-del'
+              : line.kind === 'add'
+                ? 'jp-oci-diff-line jp-oci-diff-add'
+                : 'jp-oci-diff-line'
+          }
+        >
+          {(line.kind === 'del' ? '- ' : line.kind === 'add' ? '+ ' : '  ') +
+            line.text}
+        </div>
+      ))}
+    </pre>
   );
 }
 

@@ -1,0 +1,386 @@
+import type * as nbformat from '@jupyterlab/nbformat';
+import { PromiseDelegate } from '@lumino/coreutils';
+import { Signal } from '@lumino/signaling';
+
+import { AssistantClient } from '../client';
+import { IFixRunResult, IFixTarget, MAX_FIX_VARIABLES_CHARS } from '../fix';
+import { ChatModel } from '../model';
+import {
+  FakeWebSocket,
+  doneMessage,
+  flushPromises,
+  makeSettings
+} from './fakes';
+
+const ERROR: nbformat.IOutput = {
+  output_type: 'error',
+  ename: 'NameError',
+  evalue: "name 'y' is not defined",
+  traceback: []
+};
+
+/**
+ * A failing cell that records what the fix does to it; a test settles runs.
+ */
+class FakeTarget implements IFixTarget {
+  key = 'cell-1';
+  label = 'cell 3 of analysis.ipynb';
+  source = 'x = 1\nprint(y)';
+  outputs = [ERROR];
+  context = ['import math', 'x = 1'];
+  language = 'python';
+  variables: string | null = 'x: int = 1';
+  edited: Signal<IFixTarget, void> = new Signal(this);
+  lost: Signal<IFixTarget, string> = new Signal(this);
+  notRunnable: string | null = null;
+  writes: string[] = [];
+  runs: PromiseDelegate<IFixRunResult>[] = [];
+  isDisposed = false;
+
+  problem(): string | null {
+    return this.notRunnable;
+  }
+  async readVariables(): Promise<string | null> {
+    return this.variables;
+  }
+  setSource(source: string): void {
+    this.writes.push(source);
+    this.source = source;
+  }
+  run(): Promise<IFixRunResult> {
+    const run = new PromiseDelegate<IFixRunResult>();
+    this.runs.push(run);
+    return run.promise;
+  }
+  dispose(): void {
+    this.isDisposed = true;
+  }
+}
+
+describe('the fix loop', () => {
+  let client: AssistantClient;
+  let model: ChatModel;
+  let socket: FakeWebSocket;
+  let target: FakeTarget;
+
+  const sent = (type: string): any[] =>
+    socket.messages.filter(m => m.type === type);
+
+  async function start(settings = {}): Promise<string> {
+    FakeWebSocket.reset();
+    client = new AssistantClient({ serverSettings: makeSettings() });
+    model = new ChatModel({ client, settings });
+    client.connect();
+    socket = FakeWebSocket.last;
+    socket.open();
+    target = new FakeTarget();
+    const session = model.startFix(target)!;
+    await flushPromises();
+    expect(sent('fix')).toHaveLength(1);
+    return session.requestId!;
+  }
+
+  const fixEntry = () => model.messages.find(e => e.kind === 'fix')!;
+  const fix = () => fixEntry().fix!;
+  const session = () => model.fixSession(fixEntry().id)!;
+
+  afterEach(() => {
+    model.dispose();
+    client.dispose();
+  });
+
+  it('sends the cell, its outputs, the cells above, variables and the rounds', async () => {
+    const id = await start({ fixRounds: 4 });
+    const request = sent('fix')[0];
+    expect(request).toEqual({
+      type: 'fix',
+      id,
+      cell: { source: 'x = 1\nprint(y)', outputs: [ERROR] },
+      context: ['import math', 'x = 1'],
+      variables: 'x: int = 1',
+      language: 'python',
+      max_rounds: 4
+    });
+    expect(fix().status).toBe('streaming');
+    expect(fix().error).toContain('NameError');
+    // The fix is not part of the chat sent to the model.
+    expect(model.buildMessages()).toEqual([]);
+  });
+
+  it('bounds the variables summary', async () => {
+    FakeWebSocket.reset();
+    client = new AssistantClient({ serverSettings: makeSettings() });
+    model = new ChatModel({ client });
+    client.connect();
+    socket = FakeWebSocket.last;
+    socket.open();
+    target = new FakeTarget();
+    target.variables = 'v'.repeat(5000);
+    model.startFix(target);
+    await flushPromises();
+    const variables: string = sent('fix')[0].variables;
+    expect(variables.length).toBeLessThanOrEqual(MAX_FIX_VARIABLES_CHARS + 4);
+  });
+
+  it('proposal → apply & run → result → next proposal runs by itself → fixed', async () => {
+    const id = await start();
+    socket.receive({ type: 'token', id, round: 1, text: 'Use x ' });
+    socket.receive({ type: 'token', id, round: 1, text: 'instead.' });
+    expect(fix().rounds[0].text).toBe('Use x instead.');
+    expect(fix().status).toBe('streaming');
+
+    socket.receive({
+      type: 'proposal',
+      id,
+      round: 1,
+      code: 'x = 1\nprint(z)',
+      explanation: 'y is not defined.'
+    });
+    expect(fix().status).toBe('proposed');
+    expect(fix().round).toBe(1);
+    expect(fix().rounds[0].diff).toEqual([
+      { kind: 'same', text: 'x = 1' },
+      { kind: 'del', text: 'print(y)' },
+      { kind: 'add', text: 'print(z)' }
+    ]);
+    // Nothing is applied before the user chooses.
+    expect(target.writes).toEqual([]);
+
+    const done = session().applyAndRun();
+    expect(target.writes).toEqual(['x = 1\nprint(z)']);
+    expect(fix().status).toBe('running');
+    expect(fix().applied).toBe(true);
+    const failed: nbformat.IOutput = {
+      ...ERROR,
+      evalue: "name 'z' is not defined"
+    };
+    target.runs[0].resolve({ status: 'error', outputs: [failed] });
+    await done;
+    expect(sent('execution_result')).toEqual([
+      {
+        type: 'execution_result',
+        id,
+        round: 1,
+        status: 'error',
+        outputs: [failed]
+      }
+    ]);
+    expect(fix().status).toBe('streaming');
+    expect(fix().rounds[0].result?.status).toBe('error');
+
+    // Round 2 is applied and run without a click.
+    socket.receive({ type: 'token', id, round: 2, text: 'Print x.' });
+    expect(fix().round).toBe(2);
+    socket.receive({
+      type: 'proposal',
+      id,
+      round: 2,
+      code: 'x = 1\nprint(x)',
+      explanation: 'Print x.'
+    });
+    expect(target.writes).toEqual(['x = 1\nprint(z)', 'x = 1\nprint(x)']);
+    expect(fix().status).toBe('running');
+    const ok: nbformat.IOutput = {
+      output_type: 'stream',
+      name: 'stdout',
+      text: '1\n'
+    };
+    target.runs[1].resolve({ status: 'ok', outputs: [ok] });
+    await flushPromises();
+    expect(sent('execution_result')[1]).toEqual({
+      type: 'execution_result',
+      id,
+      round: 2,
+      status: 'ok',
+      outputs: [ok]
+    });
+
+    socket.receive({
+      ...doneMessage(id),
+      outcome: {
+        status: 'fixed',
+        source: 'x = 1\nprint(x)',
+        rounds: 2,
+        message: 'Fixed in 2 rounds.'
+      }
+    });
+    await flushPromises();
+    expect(fix().status).toBe('fixed');
+    expect(fix().outcome?.rounds).toBe(2);
+    expect(fixEntry().state).toBe('complete');
+    expect(sent('cancel')).toEqual([]);
+    expect(target.isDisposed).toBe(true);
+
+    // Undo puts the original back.
+    expect(session().undo()).toBe(true);
+    expect(target.source).toBe('x = 1\nprint(y)');
+    expect(fix().applied).toBe(false);
+  });
+
+  it('discard sends cancel and leaves the cell alone', async () => {
+    const id = await start();
+    socket.receive({
+      type: 'proposal',
+      id,
+      round: 1,
+      code: 'print(1)',
+      explanation: ''
+    });
+    session().discard();
+    expect(sent('cancel')).toEqual([{ type: 'cancel', id }]);
+    expect(fix().status).toBe('cancelled');
+    expect(target.writes).toEqual([]);
+    socket.receive(doneMessage(id, { cancelled: true }));
+    await flushPromises();
+    expect(fix().status).toBe('cancelled');
+    expect(fix().message).toBe('Discarded.');
+  });
+
+  it('apply writes the cell, cancels the loop, and undo restores the original', async () => {
+    const id = await start();
+    socket.receive({
+      type: 'proposal',
+      id,
+      round: 1,
+      code: 'print(1)',
+      explanation: ''
+    });
+    expect(session().apply()).toBe(true);
+    expect(target.source).toBe('print(1)');
+    expect(sent('cancel')).toEqual([{ type: 'cancel', id }]);
+    expect(sent('execution_result')).toEqual([]);
+    expect(fix().applied).toBe(true);
+    expect(session().undo()).toBe(true);
+    expect(target.source).toBe('x = 1\nprint(y)');
+  });
+
+  it('is cancelled when the user edits or re-runs the cell', async () => {
+    const id = await start();
+    socket.receive({ type: 'token', id, round: 1, text: 'Th' });
+    target.edited.emit();
+    expect(sent('cancel')).toEqual([{ type: 'cancel', id }]);
+    expect(fix().status).toBe('cancelled');
+    expect(fix().message).toContain('edited');
+    // A late proposal changes nothing.
+    socket.receive({
+      type: 'proposal',
+      id,
+      round: 1,
+      code: 'print(1)',
+      explanation: ''
+    });
+    expect(fix().status).toBe('cancelled');
+    expect(target.writes).toEqual([]);
+  });
+
+  it('Stop cancels while a round runs, and its result is not sent', async () => {
+    const id = await start();
+    socket.receive({
+      type: 'proposal',
+      id,
+      round: 1,
+      code: 'print(1)',
+      explanation: ''
+    });
+    const done = session().applyAndRun();
+    session().stop();
+    expect(sent('cancel')).toEqual([{ type: 'cancel', id }]);
+    target.runs[0].resolve({ status: 'ok', outputs: [] });
+    await done;
+    expect(sent('execution_result')).toEqual([]);
+    expect(fix().status).toBe('cancelled');
+  });
+
+  it('a run that cannot happen answers dead, cancels and restores the original', async () => {
+    const id = await start();
+    socket.receive({
+      type: 'proposal',
+      id,
+      round: 1,
+      code: 'print(1)',
+      explanation: ''
+    });
+    const done = session().applyAndRun();
+    target.runs[0].resolve({
+      status: 'dead',
+      outputs: [],
+      message: 'The kernel died.'
+    });
+    await done;
+    expect(sent('execution_result')).toEqual([
+      {
+        type: 'execution_result',
+        id,
+        round: 1,
+        status: 'dead',
+        outputs: [],
+        message: 'The kernel died.'
+      }
+    ]);
+    expect(sent('cancel')).toEqual([{ type: 'cancel', id }]);
+    expect(fix().status).toBe('cancelled');
+    expect(fix().message).toContain('The kernel died.');
+    expect(target.source).toBe('x = 1\nprint(y)');
+    expect(fix().applied).toBe(false);
+  });
+
+  it('does not start to run when the kernel is not there, and nothing is applied', async () => {
+    const id = await start();
+    socket.receive({
+      type: 'proposal',
+      id,
+      round: 1,
+      code: 'print(1)',
+      explanation: ''
+    });
+    target.notRunnable = 'The notebook’s kernel is dead.';
+    expect(await session().applyAndRun()).toBe(false);
+    expect(target.writes).toEqual([]);
+    expect(sent('cancel')).toEqual([{ type: 'cancel', id }]);
+    expect(fix().message).toContain('kernel is dead');
+  });
+
+  it('a lost cell cancels with the reason', async () => {
+    const id = await start();
+    target.lost.emit('the cell was deleted.');
+    expect(sent('cancel')).toEqual([{ type: 'cancel', id }]);
+    expect(fix().message).toBe('Cancelled: the cell was deleted.');
+  });
+
+  it('shows a failed outcome and a server error', async () => {
+    const id = await start();
+    socket.receive({
+      ...doneMessage(id),
+      outcome: {
+        status: 'no_code',
+        source: 'x = 1\nprint(y)',
+        rounds: 1,
+        message: 'The model gave no code.'
+      }
+    });
+    await flushPromises();
+    expect(fix().status).toBe('failed');
+    expect(fix().message).toBe('The model gave no code.');
+
+    target = new FakeTarget();
+    target.key = 'cell-2';
+    const second = model.startFix(target)!;
+    await flushPromises();
+    socket.receive({
+      type: 'error',
+      id: second.requestId,
+      message: 'Model failed'
+    });
+    await flushPromises();
+    expect(second.state.status).toBe('failed');
+    expect(second.state.message).toBe('Model failed');
+  });
+
+  it('keeps one fix per cell, and autoFix decides for failures', async () => {
+    await start({ autoFix: false });
+    const again = new FakeTarget();
+    expect(model.startFix(again)).toBe(session());
+    expect(again.isDisposed).toBe(true);
+    expect(sent('fix')).toHaveLength(1);
+  });
+});

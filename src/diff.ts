@@ -1,0 +1,95 @@
+/**
+ * A line diff (longest common subsequence) between two texts. Pure functions.
+ */
+
+/**
+ * One line of a diff: kept, removed from the original or added.
+ */
+export interface IDiffLine {
+  readonly kind: 'same' | 'del' | 'add';
+  readonly text: string;
+}
+
+/**
+ * The lines of `before` and `after` as a diff: the longest common
+ * subsequence of lines is kept, the rest removed or added; removed lines come
+ * before the added lines that replace them.
+ */
+export function diffLines(before: string, after: string): IDiffLine[] {
+  const a = splitLines(before);
+  const b = splitLines(after);
+  // Common head and tail are kept as they are.
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) {
+    head++;
+  }
+  let tail = 0;
+  while (
+    tail < a.length - head &&
+    tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  ) {
+    tail++;
+  }
+  const x = a.slice(head, a.length - tail);
+  const y = b.slice(head, b.length - tail);
+  const n = x.length;
+  const m = y.length;
+  // lcs[i][j]: length of the LCS of x[i:] and y[j:].
+  const lcs: number[][] = [];
+  for (let i = 0; i <= n; i++) {
+    lcs.push(new Array<number>(m + 1).fill(0));
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i][j] =
+        x[i] === y[j]
+          ? lcs[i + 1][j + 1] + 1
+          : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const result: IDiffLine[] = a
+    .slice(0, head)
+    .map(text => ({ kind: 'same', text }));
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && x[i] === y[j]) {
+      result.push({ kind: 'same', text: x[i] });
+      i++;
+      j++;
+    } else if (j >= m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1])) {
+      result.push({ kind: 'del', text: x[i] });
+      i++;
+    } else {
+      result.push({ kind: 'add', text: y[j] });
+      j++;
+    }
+  }
+  for (const text of a.slice(a.length - tail)) {
+    result.push({ kind: 'same', text });
+  }
+  return result;
+}
+
+/**
+ * Whether a diff changes anything.
+ */
+export function hasChanges(diff: ReadonlyArray<IDiffLine>): boolean {
+  return diff.some(line => line.kind !== 'same');
+}
+
+/**
+ * The lines of a text; an empty text has none, and a final newline does not
+ * make an empty last line.
+ */
+function splitLines(text: string): string[] {
+  if (text === '') {
+    return [];
+  }
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  if (lines[lines.length - 1] === '') {
+    lines.pop();
+  }
+  return lines;
+}
