@@ -27,6 +27,7 @@ FIX_SYSTEM_PROMPT = (
 )
 CONTEXT_CHARS = 1500
 ERROR_CHARS = 1200
+RETRY_TEMPERATURE = 0.5
 MAX_CELL_CHARS = 12_000
 """Longer cells cannot be rewritten within one answer by the small models this runs on."""
 
@@ -117,7 +118,9 @@ async def fix_cell(
         fix_round = FixRound(number)
         rounds.append(fix_round)
         started = time.perf_counter()
-        generation = engine.generate(messages, max_tokens=max_tokens, temperature=0.0)
+        # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it.
+        temperature = 0.0 if number == 1 else RETRY_TEMPERATURE
+        generation = engine.generate(messages, max_tokens=max_tokens, temperature=temperature)
         fix_round.usage = generation.usage
         async for piece in generation:
             if fix_round.first_token_s is None:
