@@ -4,6 +4,7 @@ import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 
 import { ICellContext } from '../context';
+import { IFixRunResult, IFixTarget } from '../fix';
 import {
   ICellLocation,
   IContextOptions,
@@ -249,5 +250,53 @@ export class FakeBridge implements INotebookBridge {
       notebookPath: this.context.notebookPath,
       cellIndex: this.context.cellIndex
     };
+  }
+}
+
+/**
+ * The error output of the failing cell of the fix tests.
+ */
+export const ERROR: nbformat.IOutput = {
+  output_type: 'error',
+  ename: 'NameError',
+  evalue: "name 'y' is not defined",
+  traceback: []
+};
+
+/**
+ * A failing cell that records what the fix does to it; a test settles runs.
+ */
+export class FakeTarget implements IFixTarget {
+  key = 'cell-1';
+  label = 'cell 3 of analysis.ipynb';
+  source = 'x = 1\nprint(y)';
+  outputs = [ERROR];
+  context = ['import math', 'x = 1'];
+  language = 'python';
+  variables: string | null = 'x: int = 1';
+  edited: Signal<IFixTarget, void> = new Signal(this);
+  lost: Signal<IFixTarget, string> = new Signal(this);
+  notRunnable: string | null = null;
+  writes: string[] = [];
+  runs: PromiseDelegate<IFixRunResult>[] = [];
+  isDisposed = false;
+
+  problem(): string | null {
+    return this.notRunnable;
+  }
+  async readVariables(): Promise<string | null> {
+    return this.variables;
+  }
+  setSource(source: string): void {
+    this.writes.push(source);
+    this.source = source;
+  }
+  run(): Promise<IFixRunResult> {
+    const run = new PromiseDelegate<IFixRunResult>();
+    this.runs.push(run);
+    return run.promise;
+  }
+  dispose(): void {
+    this.isDisposed = true;
   }
 }

@@ -1,61 +1,16 @@
 import type * as nbformat from '@jupyterlab/nbformat';
-import { PromiseDelegate } from '@lumino/coreutils';
-import { Signal } from '@lumino/signaling';
 
 import { AssistantClient } from '../client';
-import { IFixRunResult, IFixTarget, MAX_FIX_VARIABLES_CHARS } from '../fix';
+import { MAX_FIX_VARIABLES_CHARS } from '../fix';
 import { ChatModel } from '../model';
 import {
+  ERROR,
+  FakeTarget,
   FakeWebSocket,
   doneMessage,
   flushPromises,
   makeSettings
 } from './fakes';
-
-const ERROR: nbformat.IOutput = {
-  output_type: 'error',
-  ename: 'NameError',
-  evalue: "name 'y' is not defined",
-  traceback: []
-};
-
-/**
- * A failing cell that records what the fix does to it; a test settles runs.
- */
-class FakeTarget implements IFixTarget {
-  key = 'cell-1';
-  label = 'cell 3 of analysis.ipynb';
-  source = 'x = 1\nprint(y)';
-  outputs = [ERROR];
-  context = ['import math', 'x = 1'];
-  language = 'python';
-  variables: string | null = 'x: int = 1';
-  edited: Signal<IFixTarget, void> = new Signal(this);
-  lost: Signal<IFixTarget, string> = new Signal(this);
-  notRunnable: string | null = null;
-  writes: string[] = [];
-  runs: PromiseDelegate<IFixRunResult>[] = [];
-  isDisposed = false;
-
-  problem(): string | null {
-    return this.notRunnable;
-  }
-  async readVariables(): Promise<string | null> {
-    return this.variables;
-  }
-  setSource(source: string): void {
-    this.writes.push(source);
-    this.source = source;
-  }
-  run(): Promise<IFixRunResult> {
-    const run = new PromiseDelegate<IFixRunResult>();
-    this.runs.push(run);
-    return run.promise;
-  }
-  dispose(): void {
-    this.isDisposed = true;
-  }
-}
 
 describe('the fix loop', () => {
   let client: AssistantClient;
@@ -215,6 +170,26 @@ describe('the fix loop', () => {
     expect(session().undo()).toBe(true);
     expect(target.source).toBe('x = 1\nprint(y)');
     expect(fix().applied).toBe(false);
+  });
+
+  it('answers with the run number of the server when a round brought no code', async () => {
+    const id = await start();
+    socket.receive({ type: 'token', id, round: 1, text: 'No code here.' });
+    socket.receive({ type: 'token', id, round: 2, text: 'Try this.' });
+    socket.receive({
+      type: 'proposal',
+      id,
+      round: 2,
+      code: 'print(1)',
+      explanation: 'Try this.'
+    });
+    expect(fix().round).toBe(2);
+    expect(fix().rounds.map(r => r.round)).toEqual([1, 2]);
+    const done = session().applyAndRun();
+    target.runs[0].resolve({ status: 'ok', outputs: [] });
+    await done;
+    // The first run the server waits for is run 1.
+    expect(sent('execution_result')[0].round).toBe(1);
   });
 
   it('discard sends cancel and leaves the cell alone', async () => {

@@ -11,6 +11,7 @@ import { ChatModel, FIX_REQUEST } from '../model';
 import { ChatPanel } from '../widgets';
 import {
   FakeBridge,
+  FakeTarget,
   FakeWebSocket,
   doneMessage,
   flushPromises,
@@ -297,5 +298,105 @@ describe('ChatPanel with a notebook', () => {
     expect($('.jp-oci-context-chip').textContent).toContain(
       'cell 2 of analysis.ipynb'
     );
+  });
+
+  it('shows a fix with its diff, applies and runs it, and undoes it', async () => {
+    const target = new FakeTarget();
+    await act(async () => {
+      model.startFix(target);
+      await flushPromises();
+    });
+    const id = socket.messages.find(m => m.type === 'fix').id;
+    const entry = $('.jp-oci-fix');
+    expect(entry.dataset.state).toBe('streaming');
+    expect($$('.jp-oci-message')).toHaveLength(0);
+    await act(async () => {
+      socket.receive({ type: 'token', id, round: 1, text: 'Use x.' });
+      socket.receive({
+        type: 'proposal',
+        id,
+        round: 1,
+        code: 'x = 1\nprint(x)',
+        explanation: 'y is not defined; x is.'
+      });
+    });
+    expect($('.jp-oci-fix').dataset.state).toBe('proposed');
+    expect($('.jp-oci-fix').dataset.round).toBe('1');
+    expect($('.jp-oci-fix-explanation').textContent).toBe(
+      'y is not defined; x is.'
+    );
+    expect($$('.jp-oci-diff-del').map(n => n.textContent)).toEqual([
+      '- print(y)'
+    ]);
+    expect($$('.jp-oci-diff-add').map(n => n.textContent)).toEqual([
+      '+ print(x)'
+    ]);
+    expect($$('.jp-oci-fix-apply')).toHaveLength(1);
+    expect($$('.jp-oci-fix-discard')).toHaveLength(1);
+
+    await act(async () => $('.jp-oci-fix-apply-run').click());
+    expect(target.source).toBe('x = 1\nprint(x)');
+    expect($('.jp-oci-fix').dataset.state).toBe('running');
+    await act(async () => {
+      target.runs[0].resolve({ status: 'ok', outputs: [] });
+      await flushPromises();
+    });
+    expect(
+      socket.messages.filter(m => m.type === 'execution_result')
+    ).toMatchObject([{ id, round: 1, status: 'ok' }]);
+    await act(async () => {
+      socket.receive({
+        ...doneMessage(id),
+        outcome: {
+          status: 'fixed',
+          source: 'x = 1\nprint(x)',
+          rounds: 1,
+          message: ''
+        }
+      });
+      await flushPromises();
+    });
+    expect($('.jp-oci-fix').dataset.state).toBe('fixed');
+    expect($('.jp-oci-fix-title').textContent).toContain('1 round');
+    expect($$('.jp-oci-fix-stop')).toHaveLength(0);
+    await act(async () => $('.jp-oci-fix-undo').click());
+    expect(target.source).toBe('x = 1\nprint(y)');
+    expect($$('.jp-oci-fix-undo')).toHaveLength(0);
+  });
+
+  it('Stop and Discard send cancel', async () => {
+    await act(async () => {
+      model.startFix(new FakeTarget());
+      await flushPromises();
+    });
+    const id = socket.messages.find(m => m.type === 'fix').id;
+    await act(async () => $('.jp-oci-fix-stop').click());
+    expect(socket.messages.filter(m => m.type === 'cancel')).toEqual([
+      { type: 'cancel', id }
+    ]);
+    expect($('.jp-oci-fix').dataset.state).toBe('cancelled');
+
+    const other = new FakeTarget();
+    other.key = 'cell-2';
+    await act(async () => {
+      model.startFix(other);
+      await flushPromises();
+    });
+    const second = socket.messages.filter(m => m.type === 'fix')[1].id;
+    await act(async () => {
+      socket.receive({
+        type: 'proposal',
+        id: second,
+        round: 1,
+        code: 'print(1)',
+        explanation: ''
+      });
+    });
+    await act(async () => $$('.jp-oci-fix-discard')[0].click());
+    expect(socket.messages.filter(m => m.type === 'cancel')[1]).toEqual({
+      type: 'cancel',
+      id: second
+    });
+    expect(other.writes).toEqual([]);
   });
 });

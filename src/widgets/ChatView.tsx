@@ -555,6 +555,11 @@ function FixRoundView(props: {
           </div>
         )
       )}
+      {round.code === undefined && !props.current && (
+        <div className="jp-oci-fix-note">
+          {trans.__('No usable code in this answer; asked again.')}
+        </div>
+      )}
       {round.diff && <DiffView lines={round.diff} />}
       {round.result && (
         <div className="jp-oci-fix-result" data-status={round.result.status}>
