@@ -12,7 +12,7 @@ from typing import Any
 
 from .engine import ChatMessage, EngineError, LlamaEngine, Timings, Usage
 from .execution import ExecutionResult
-from .fixer import FixCallbacks, FixTask, fix_cell, relevant_cells
+from .fixer import FixCallbacks, FixRound, FixTask, fix_cell, relevant_cells
 from .protocol import (
     CancelRequest,
     ChatRequest,
@@ -40,21 +40,21 @@ class GenerationDefaults:
 
 
 class LiveNotebookExecutor:
-    """Runs proposals in the user's live kernel: the client executes each ``proposal`` and replies with the result."""
+    """Runs proposals in the user's live kernel: the client runs each ``proposal`` and answers for its round."""
 
     def __init__(self) -> None:
+        self.round = 0
+        """The round whose proposal was sent last: the one the next ``execute`` waits for."""
         self._pending: dict[int, asyncio.Future[ExecutionResult]] = {}
-        self._round = 0
 
     async def execute(self, code: str) -> ExecutionResult:
-        self._round += 1
         future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
-        self._pending[self._round] = future
+        self._pending[self.round] = future
         try:
             result: ExecutionResult = await future
             return result
         finally:
-            self._pending.pop(self._round, None)
+            self._pending.pop(self.round, None)
 
     def deliver(self, message: ExecutionResultMessage) -> bool:
         """Resolve the round the client ran; False when no such round is waiting."""
@@ -140,9 +140,14 @@ class ChatSession:
             variables=request.variables,
             language=request.language,
         )
+
+        def propose(fix_round: FixRound) -> None:
+            executor.round = fix_round.number
+            self._send(proposal_message(request.id, fix_round))
+
         callbacks = FixCallbacks(
             on_token=lambda number, text: self._send(token_message(request.id, text, number)),
-            on_proposal=lambda fix_round: self._send(proposal_message(request.id, fix_round)),
+            on_proposal=propose,
         )
         max_rounds = request.max_rounds or self._defaults.fix_rounds
 

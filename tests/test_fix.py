@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ import nbformat
 import pytest
 
 from opencodeinterpreter_lab import cli
+from opencodeinterpreter_lab.chat import ChatSession, GenerationDefaults
 from opencodeinterpreter_lab.engine import ChatMessage, LlamaEngine, Usage
 from opencodeinterpreter_lab.execution import ExecutionResult, KernelExecutor
 from opencodeinterpreter_lab.fixer import FixTask, fix_cell, relevant_cells
@@ -250,3 +253,35 @@ async def test_a_fix_waiting_for_the_user_can_be_cancelled(connect: Any) -> None
     late = await client.receive()
     assert late["type"] == "error"
     assert "No fix 'f2'" in late["message"]
+
+
+class Outbox(list[dict[str, Any]]):
+    """Collects what a session sends, and lets a test wait for a message without polling."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._arrived = asyncio.Event()
+
+    def __call__(self, message: dict[str, Any]) -> None:
+        self.append(message)
+        self._arrived.set()
+
+    async def wait_for(self, message_type: str) -> dict[str, Any]:
+        while not (found := [m for m in self if m["type"] == message_type]):
+            self._arrived.clear()
+            await self._arrived.wait()
+        return found[-1]
+
+
+async def test_the_client_answers_for_the_proposals_round_even_after_a_round_without_code() -> None:
+    """Round 1 brings no code (nothing to run), so the first proposal is round 2; its result is awaited as such."""
+    sent = Outbox()
+    engine: Any = ScriptedEngine("No idea.", "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\n```")
+    session = ChatSession(engine, GenerationDefaults(), sent)
+    session.handle(json.dumps({"type": "fix", "id": "f", "cell": {"source": SQRT_CELL, "outputs": FAILED.outputs}}))
+    proposal = await sent.wait_for("proposal")
+    assert proposal["round"] == 2
+    session.handle(json.dumps({"type": "execution_result", "id": "f", "round": 2, "status": "ok", "outputs": []}))
+    done = await sent.wait_for("done")
+    assert done["outcome"] == {"status": "fixed", "source": proposal["code"], "rounds": 2, "message": ""}
+    assert not [m for m in sent if m["type"] == "error"]
