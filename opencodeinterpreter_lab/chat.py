@@ -152,22 +152,16 @@ class ChatSession:
         max_rounds = request.max_rounds or self._defaults.fix_rounds
 
         async def run() -> None:
-            usage = Usage()
             try:
                 outcome = await fix_cell(self._engine, executor, task, max_rounds, callbacks)
             except EngineError as e:
                 self._send(error_message(request.id, str(e)))
                 return
-            except asyncio.CancelledError:
-                self._send(done_message(request.id, usage, Timings(), cancelled=True))
+            except asyncio.CancelledError:  # the client cancelled: Stop, Discard, or Apply without running
+                self._send(done_message(request.id, Usage(), Timings(), cancelled=True))
                 return
-            for fix_round in outcome.rounds:
-                usage.prompt_tokens += fix_round.usage.prompt_tokens
-                usage.completion_tokens += fix_round.usage.completion_tokens
-            first = outcome.rounds[0].first_token_s if outcome.rounds else None
-            self._send(
-                done_message(request.id, usage, Timings(first_token_s=first), False, outcome=outcome_json(outcome))
-            )
+            timings = Timings(first_token_s=outcome.rounds[0].first_token_s if outcome.rounds else None)
+            self._send(done_message(request.id, outcome.usage, timings, False, outcome=outcome_json(outcome)))
 
         self._track(request.id, run(), executor=executor)
 

@@ -68,6 +68,13 @@ class FixOutcome:
     rounds: list[FixRound] = field(default_factory=list)
     message: str = ""
 
+    @property
+    def usage(self) -> Usage:
+        return Usage(
+            prompt_tokens=sum(r.usage.prompt_tokens for r in self.rounds),
+            completion_tokens=sum(r.usage.completion_tokens for r in self.rounds),
+        )
+
 
 @dataclass
 class FixCallbacks:
