@@ -77,6 +77,27 @@ function recordChatRequests(
 }
 
 /**
+ * The frames the page received from kernels (their WebSocket channels), as
+ * text (binary frames decoded as UTF-8). Call before the notebook is created.
+ */
+function recordKernelFrames(page: IJupyterLabPageFixture): string[] {
+  const frames: string[] = [];
+  page.on('websocket', socket => {
+    if (!/\/api\/kernels\/[^/]+\/channels/.test(socket.url())) {
+      return;
+    }
+    socket.on('framereceived', frame => {
+      frames.push(
+        typeof frame.payload === 'string'
+          ? frame.payload
+          : frame.payload.toString('utf8')
+      );
+    });
+  });
+  return frames;
+}
+
+/**
  * Create a notebook with a python3 kernel and wait until the kernel is idle.
  */
 async function newNotebook(
@@ -340,6 +361,7 @@ test.describe('The panel writes, runs and reads cells in the live kernel', () =>
   }) => {
     test.setTimeout(LOAD_TIMEOUT + 2 * ANSWER_TIMEOUT + 2 * RUN_TIMEOUT);
     const requests = recordChatRequests(page);
+    const kernelFrames = recordKernelFrames(page);
     await newNotebook(page, 'variables.ipynb');
 
     // Define the variable in the kernel, then blank the cell: the value is
@@ -367,8 +389,18 @@ test.describe('The panel writes, runs and reads cells in the live kernel', () =>
 
     await setSetting(page, 'includeKernelVariables', true);
     // The summary is read with a silent request when the setting turns on;
-    // the panel shows no sign of it, so give the kernel a moment.
-    await page.waitForTimeout(2000);
+    // the panel shows no sign of it: wait for the kernel's reply.
+    await expect
+      .poll(
+        () =>
+          kernelFrames.some(frame =>
+            frame.includes('secret_number: int = 4242')
+          ),
+        { timeout: RUN_TIMEOUT, message: 'the kernel sends the variables' }
+      )
+      .toBe(true);
+    // The reply is stored as the context of the next message at once.
+    await page.waitForTimeout(250);
     await page.locator(PANEL).locator('.jp-oci-clear').click();
     const answer = await askAndWait(page, question);
     await expect(answer.locator('.jp-oci-markdown')).toContainText('4242');
@@ -378,6 +410,20 @@ test.describe('The panel writes, runs and reads cells in the live kernel', () =>
     const sent = requests[1].messages.map(m => m.content).join('\n');
     expect(sent).toContain('Variables defined in the kernel:');
     expect(sent).toContain('secret_number: int = 4242');
+
+    // The silent requests left no trace: no output, no execution count.
+    await page.notebook.addCell('code', 'print(secret_number)');
+    expect(await page.notebook.runCell(1, { inplace: true })).toBe(true);
+    await expect(await page.notebook.getCellOutputLocator(1)).toHaveText(
+      '4242'
+    );
+    const counts = await page.evaluate(() => {
+      const widget = window.jupyterapp.shell.currentWidget as any;
+      return Array.from(widget.content.model.cells).map(
+        (cell: any) => cell.executionCount
+      );
+    });
+    expect(counts).toEqual([1, 2]);
   });
 
   test('an error of a run is read back into the conversation', async ({
