@@ -490,6 +490,12 @@ export class AssistantClient implements IDisposable {
         if (stream) {
           this._streams.delete(stream.id);
           stream._fail(new ChatError(message.message, 'server'));
+          if (stream instanceof FixStream) {
+            // An error may answer one message of a fix (a late result) while
+            // its loop still waits on the server: stop it there too (unknown
+            // ids are ignored).
+            this._cancel(stream.id);
+          }
         } else {
           this._errorReceived.emit(message.message);
         }

@@ -349,6 +349,7 @@ describe('the fix loop', () => {
     await flushPromises();
     expect(second.state.status).toBe('failed');
     expect(second.state.message).toBe('Model failed');
+    expect(sent('cancel')).toEqual([{ type: 'cancel', id: second.requestId }]);
   });
 
   it('keeps one fix per cell, and autoFix decides for failures', async () => {
