@@ -8,6 +8,7 @@ import { IFixRunResult, IFixTarget } from '../fix';
 import {
   ICellLocation,
   IContextOptions,
+  IFixRequestArgs,
   INotebookBridge,
   IRunResult,
   NotebookError
@@ -221,14 +222,31 @@ export class FakeBridge implements INotebookBridge {
   }
 
   /** Settle the oldest run with these outputs. */
-  finishRun(outputs: nbformat.IOutput[], executionCount = 5): void {
+  finishRun(
+    outputs: nbformat.IOutput[],
+    executionCount = 5,
+    makeFixTarget?: () => IFixTarget | null
+  ): void {
     this._runs.shift()!.resolve({
       notebookPath: 'work/analysis.ipynb',
       cellIndex: 2,
       outputs,
       executionCount,
-      status: outputs.some(o => o.output_type === 'error') ? 'error' : 'ok'
+      status: outputs.some(o => o.output_type === 'error') ? 'error' : 'ok',
+      ...(makeFixTarget ? { makeFixTarget } : {})
     });
+  }
+
+  /** Emits fix requests, as the notebook's failures and Fix buttons do. */
+  readonly fixRequested: Signal<INotebookBridge, IFixRequestArgs> = new Signal(
+    this
+  );
+
+  /** What `activeFixTarget` returns. */
+  activeTarget: IFixTarget | null = null;
+
+  activeFixTarget(): IFixTarget | null {
+    return this.activeTarget;
   }
 
   interrupts = 0;

@@ -3,6 +3,8 @@ import { AssistantClient } from '../client';
 import { ChatModel, IChatSettings } from '../model';
 import { NotebookError } from '../notebook';
 import {
+  ERROR,
+  FakeTarget,
   FakeBridge,
   FakeWebSocket,
   doneMessage,
@@ -393,6 +395,69 @@ describe('ChatModel with a notebook', () => {
       expect(await h.model.runCode('b')).toBe(false);
       expect(h.bridge.ran).toEqual(['a']);
       expect(h.model.error).toMatch(/already running/);
+    });
+  });
+
+  describe('fixes', () => {
+    it('"Ask for a fix" of a failed run starts the fix loop on its cell', async () => {
+      h = setup({ confirmRun: false });
+      const run = h.model.runCode('1/0');
+      await flushPromises();
+      const target = new FakeTarget();
+      h.bridge.finishRun([ERROR], 5, () => target);
+      expect(await run).toBe(true);
+      const execution = h.model.messages[0];
+      expect(h.model.askForFix(execution.id)).toBe(true);
+      await flushPromises();
+      expect(h.socket.messages.filter(m => m.type === 'chat')).toEqual([]);
+      const fix = h.socket.messages.find(m => m.type === 'fix');
+      expect(fix.cell.source).toBe(target.source);
+      expect(h.model.messages[1].kind).toBe('fix');
+      expect(h.model.messages[1].fix?.status).toBe('streaming');
+    });
+
+    it('starts a fix on a failure only when autoFix is on; a click always', async () => {
+      h = setup({ autoFix: false });
+      const auto = new FakeTarget();
+      h.bridge.fixRequested.emit({ target: auto, auto: true });
+      await flushPromises();
+      expect(h.model.messages).toEqual([]);
+      expect(auto.isDisposed).toBe(true);
+      h.bridge.fixRequested.emit({ target: new FakeTarget(), auto: false });
+      await flushPromises();
+      expect(h.model.messages.map(m => m.kind)).toEqual(['fix']);
+
+      h.model.configure({ autoFix: true, fixRounds: 2 });
+      const other = new FakeTarget();
+      other.key = 'other';
+      h.bridge.fixRequested.emit({ target: other, auto: true });
+      await flushPromises();
+      const fixes = h.socket.messages.filter(m => m.type === 'fix');
+      expect(fixes).toHaveLength(2);
+      expect(fixes[1].max_rounds).toBe(2);
+    });
+
+    it('the fix-cell command needs an active cell with an error', async () => {
+      h = setup();
+      expect(h.model.fixActiveCell()).toBe(false);
+      expect(h.model.error).toMatch(/no error to fix/);
+      h.bridge.activeTarget = new FakeTarget();
+      expect(h.model.fixActiveCell()).toBe(true);
+      await flushPromises();
+      expect(h.socket.messages.filter(m => m.type === 'fix')).toHaveLength(1);
+    });
+
+    it('Clear stops the running fixes', async () => {
+      h = setup();
+      h.bridge.activeTarget = new FakeTarget();
+      h.model.fixActiveCell();
+      await flushPromises();
+      const id = h.socket.messages.find(m => m.type === 'fix').id;
+      h.model.clear();
+      expect(h.socket.messages.filter(m => m.type === 'cancel')).toEqual([
+        { type: 'cancel', id }
+      ]);
+      expect(h.model.messages).toEqual([]);
     });
   });
 });
