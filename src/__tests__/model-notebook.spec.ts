@@ -403,17 +403,26 @@ describe('ChatModel with a notebook', () => {
       h = setup({ confirmRun: false });
       const run = h.model.runCode('1/0');
       await flushPromises();
-      const target = new FakeTarget();
-      h.bridge.finishRun([ERROR], 5, () => target);
+      const made: FakeTarget[] = [];
+      h.bridge.finishRun([ERROR], 5, () => {
+        const made1 = new FakeTarget();
+        made.push(made1);
+        return made1;
+      });
       expect(await run).toBe(true);
       const execution = h.model.messages[0];
       expect(h.model.askForFix(execution.id)).toBe(true);
       await flushPromises();
       expect(h.socket.messages.filter(m => m.type === 'chat')).toEqual([]);
       const fix = h.socket.messages.find(m => m.type === 'fix');
+      const target = made[0];
+      expect(made).toHaveLength(1);
       expect(fix.cell.source).toBe(target.source);
       expect(h.model.messages[1].kind).toBe('fix');
       expect(h.model.messages[1].fix?.status).toBe('streaming');
+      // Clearing the conversation disposes the cell's target.
+      h.model.clear();
+      expect(target.isDisposed).toBe(true);
     });
 
     it('starts a fix on a failure only when autoFix is on; a click always', async () => {
