@@ -383,6 +383,15 @@ describe('ChatPanel with a notebook', () => {
       await flushPromises();
     });
     const second = socket.messages.filter(m => m.type === 'fix')[1].id;
+    // Without an explanation, the prose of the answer shows, not its code.
+    await act(async () => {
+      socket.receive({
+        type: 'token',
+        id: second,
+        round: 1,
+        text: 'Print one.\n```python\nprint(1)\n```'
+      });
+    });
     await act(async () => {
       socket.receive({
         type: 'proposal',
@@ -392,6 +401,9 @@ describe('ChatPanel with a notebook', () => {
         explanation: ''
       });
     });
+    expect($$('.jp-oci-fix-explanation').map(n => n.textContent)).toEqual([
+      'Print one.'
+    ]);
     await act(async () => $$('.jp-oci-fix-discard')[0].click());
     expect(socket.messages.filter(m => m.type === 'cancel')[1]).toEqual({
       type: 'cancel',

@@ -534,7 +534,13 @@ function FixRoundView(props: {
   const { round, fix, trans } = props;
   const streaming =
     round.code === undefined && props.current && fix.status === 'streaming';
-  const text = round.code !== undefined ? round.explanation || '' : round.text;
+  // Once the proposal came: its explanation, else the answer's prose (the
+  // code is in the diff).
+  const text =
+    round.code !== undefined
+      ? (round.explanation ?? '').trim() ||
+        round.text.replace(/```[^\n]*\n[\s\S]*?(?:```|$)/g, '').trim()
+      : round.text;
   return (
     <div
       className="jp-oci-fix-round"
