@@ -539,7 +539,8 @@ function FixRoundView(props: {
   const text =
     round.code !== undefined
       ? (round.explanation ?? '').trim() ||
-        round.text.replace(/```[^\n]*\n[\s\S]*?(?:```|$)/g, '').trim()
+        round.text.replace(/```[^\n]*\n[\s\S]*?(?:```|$)/g, '').trim() ||
+        trans.__('The proposed change:')
       : round.text;
   return (
     <div
