@@ -1,0 +1,374 @@
+/**
+ * One-click fixes of failing cells: browser tests of the Fix button under a
+ * failed cell's error, the fix entry of the panel (streamed proposal, diff,
+ * Apply & run, Apply, Undo, Discard, cancel on edit) and the `autoFix`
+ * setting, against the real local model (Qwen2.5-Coder-1.5B on the CPU) and a
+ * real python3 kernel.
+ *
+ * Each test starts from a fresh page, fresh in-memory settings (temperature 0)
+ * and a fresh notebook whose second cell fails with an AttributeError
+ * (`math.sqroot`), a mistake the model fixes reliably (`math.sqrt`).
+ */
+import {
+  expect,
+  galata,
+  IJupyterLabPageFixture,
+  test
+} from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
+
+const COMMAND_ID = 'opencodeinterpreter:open';
+const PLUGIN_ID = 'opencodeinterpreter-lab:plugin';
+const SETTINGS_PLUGIN = '@jupyterlab/apputils-extension:settings';
+
+/** Loading the model (already assembled in the cache) takes seconds. */
+const LOAD_TIMEOUT = 120_000;
+/** A streamed proposal at ~10 tokens/s on a shared CPU. */
+const ANSWER_TIMEOUT = 150_000;
+/** Running a short cell, kernel start included. */
+const RUN_TIMEOUT = 60_000;
+/** The whole of one test. */
+const TEST_TIMEOUT = 240_000;
+
+const PANEL = '#opencodeinterpreter-panel';
+
+const SETUP = 'import math\nvalues = [1, 4, 9]';
+const FAILING = 'roots = [math.sqroot(v) for v in values]\nprint(roots)';
+
+/**
+ * Create a notebook with a python3 kernel and wait until the kernel is idle.
+ */
+async function newNotebook(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<void> {
+  expect(await page.notebook.createNew(name, { kernel: 'python3' })).toBe(name);
+  await expect(
+    page.locator('#jp-main-statusbar').getByText('Idle')
+  ).toBeVisible({ timeout: RUN_TIMEOUT });
+}
+
+/**
+ * Open the panel with its command and wait until the model is ready.
+ */
+async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(async (id: string) => {
+    await window.jupyterapp.commands.execute(id);
+  }, COMMAND_ID);
+  const panel = page.locator(PANEL);
+  await expect(panel).toBeVisible();
+  await expect(panel.locator('.jp-oci-status')).toHaveAttribute(
+    'data-state',
+    'ready',
+    { timeout: LOAD_TIMEOUT }
+  );
+}
+
+/**
+ * Change one setting of the extension at runtime, through the setting
+ * registry (Galata keeps the settings in memory for the test).
+ */
+async function setSetting(
+  page: IJupyterLabPageFixture,
+  key: string,
+  value: unknown
+): Promise<void> {
+  await page.evaluate(
+    async ({ plugin, pluginId, key, value }) => {
+      const registry = await window.galata.getPlugin(plugin as any);
+      await (registry as any).set(pluginId, key, value);
+    },
+    { plugin: SETTINGS_PLUGIN, pluginId: PLUGIN_ID, key, value }
+  );
+}
+
+/**
+ * The sources of the cells of the current notebook, read from its model.
+ */
+async function cellSources(page: IJupyterLabPageFixture): Promise<string[]> {
+  return page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    const cells = widget?.content?.model?.cells;
+    return Array.from(cells ?? []).map(
+      (cell: any) => cell.sharedModel.getSource() as string
+    );
+  });
+}
+
+/**
+ * The source of one cell of the current notebook.
+ */
+async function cellSource(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<string> {
+  return (await cellSources(page))[index];
+}
+
+/**
+ * The Fix button under the outputs of cell `index`.
+ */
+function fixButton(page: IJupyterLabPageFixture, index: number): Locator {
+  return page
+    .locator('.jp-NotebookPanel .jp-Notebook .jp-Cell')
+    .nth(index)
+    .locator('.jp-oci-fix-button');
+}
+
+/**
+ * The fix entries of the panel.
+ */
+function fixEntries(page: IJupyterLabPageFixture): Locator {
+  return page.locator(PANEL).locator('.jp-oci-fix');
+}
+
+/**
+ * Run the setup cell, then write the failing cell below it and run it with
+ * Shift+Enter as a user would; wait for its error and its Fix button.
+ */
+async function failSecondCell(page: IJupyterLabPageFixture): Promise<void> {
+  await page.notebook.setCell(0, 'code', SETUP);
+  expect(await page.notebook.runCell(0, { inplace: true })).toBe(true);
+  await page.notebook.addCell('code', FAILING);
+  expect(await page.notebook.enterCellEditingMode(1)).toBe(true);
+  await page.keyboard.press('Shift+Enter');
+  const output = page
+    .locator('.jp-NotebookPanel .jp-Notebook .jp-Cell')
+    .nth(1)
+    .locator('.jp-OutputArea-output');
+  await expect(output.first()).toContainText('AttributeError', {
+    timeout: RUN_TIMEOUT
+  });
+  await expect(fixButton(page, 1)).toBeVisible();
+  expect((await cellSources(page)).slice(0, 2)).toEqual([SETUP, FAILING]);
+}
+
+/**
+ * Wait for the fix entry to hold a proposal and return it; its diff replaces
+ * the misspelt call.
+ */
+async function waitForProposal(entry: Locator): Promise<void> {
+  await expect(entry).toHaveAttribute('data-state', 'proposed', {
+    timeout: ANSWER_TIMEOUT
+  });
+  test.info().annotations.push({
+    type: 'proposal',
+    description: (await entry.textContent()) ?? ''
+  });
+  await expect(
+    entry.locator('.jp-oci-diff-del').filter({ hasText: 'sqroot' })
+  ).not.toHaveCount(0);
+  await expect(
+    entry.locator('.jp-oci-diff-add').filter({ hasText: 'sqrt' })
+  ).not.toHaveCount(0);
+  await expect(entry.locator('.jp-oci-fix-apply-run')).toBeEnabled();
+  await expect(entry.locator('.jp-oci-fix-apply')).toBeEnabled();
+  await expect(entry.locator('.jp-oci-fix-discard')).toBeEnabled();
+}
+
+test.use({
+  mockSettings: {
+    ...galata.DEFAULT_SETTINGS,
+    [PLUGIN_ID]: { temperature: 0 }
+  }
+});
+
+test.describe('Failing cells are fixed from their traceback', () => {
+  const failures: string[] = [];
+
+  test.beforeEach(({ page }) => {
+    failures.length = 0;
+    page.on('pageerror', error => failures.push(`page error: ${error}`));
+    page.on('console', message => {
+      if (
+        message.type() === 'error' &&
+        message.text().includes('OpenCodeInterpreter')
+      ) {
+        failures.push(`console error: ${message.text()}`);
+      }
+    });
+  });
+
+  test.afterEach(() => {
+    expect(failures, 'errors logged by the page').toEqual([]);
+  });
+
+  test('a failure proposes a fix by itself and Apply & run fixes the cell', async ({
+    page
+  }) => {
+    test.setTimeout(TEST_TIMEOUT);
+    await newNotebook(page, 'fix-run.ipynb');
+    await openPanel(page);
+
+    await failSecondCell(page);
+
+    // autoFix (on by default): the entry starts without a click.
+    const entries = fixEntries(page);
+    await expect(entries).toHaveCount(1, { timeout: 30_000 });
+    const entry = entries.first();
+    await expect(entry).toHaveAttribute(
+      'aria-label',
+      'Fix of cell 2 of fix-run.ipynb'
+    );
+    await expect(entry.locator('.jp-oci-fix-error')).toContainText(
+      'AttributeError'
+    );
+    await waitForProposal(entry);
+    await expect(entry).toHaveAttribute('data-round', '1');
+    await expect(entry.locator('.jp-oci-fix-explanation').first()).not.toBeEmpty();
+    // A proposal is not applied until the user says so.
+    expect(await cellSource(page, 1)).toBe(FAILING);
+
+    await entry.locator('.jp-oci-fix-apply-run').click();
+    await expect(entry).toHaveAttribute('data-state', 'fixed', {
+      timeout: ANSWER_TIMEOUT
+    });
+    test.info().annotations.push({
+      type: 'outcome',
+      description: (await entry.textContent()) ?? ''
+    });
+    await expect(entry.locator('.jp-oci-fix-title')).toContainText(
+      'Fixed cell 2 of fix-run.ipynb'
+    );
+    await expect(
+      entry.locator('.jp-oci-fix-result[data-status="ok"]')
+    ).not.toHaveCount(0);
+    await expect(entry.locator('.jp-oci-fix-apply-run')).toHaveCount(0);
+    await expect(entry.locator('.jp-oci-fix-stop')).toHaveCount(0);
+
+    // The notebook holds the passing cell and its output.
+    expect(await cellSource(page, 1)).toContain('math.sqrt');
+    const output = await page.notebook.getCellOutputLocator(1);
+    expect(output).not.toBeNull();
+    await expect(output!).toContainText('[1.0, 2.0, 3.0]');
+    await expect(output!).not.toContainText('AttributeError');
+    // The error is gone, and so is the Fix button.
+    await expect(fixButton(page, 1)).toHaveCount(0);
+    // The setup cell is untouched.
+    expect(await cellSource(page, 0)).toBe(SETUP);
+  });
+
+  test('Undo restores the source the cell had before Apply', async ({
+    page
+  }) => {
+    test.setTimeout(TEST_TIMEOUT);
+    await newNotebook(page, 'fix-undo.ipynb');
+    await openPanel(page);
+
+    await failSecondCell(page);
+    await expect(fixEntries(page)).toHaveCount(1, { timeout: 30_000 });
+    const entry = fixEntries(page).first();
+    await waitForProposal(entry);
+
+    // Apply writes the proposal without running it and ends the loop.
+    await entry.locator('.jp-oci-fix-apply').click();
+    await expect(entry).toHaveAttribute('data-state', 'cancelled');
+    await expect(entry).toHaveAttribute('data-applied', 'true');
+    await expect(entry.locator('.jp-oci-fix-outcome')).toHaveText(
+      'Applied to the cell without running it.'
+    );
+    const applied = await cellSource(page, 1);
+    expect(applied).toContain('math.sqrt');
+    expect(applied).not.toBe(FAILING);
+    // Not run: the cell still shows the old error.
+    const output = await page.notebook.getCellOutputLocator(1);
+    await expect(output!).toContainText('AttributeError');
+    await expect(output!).not.toContainText('[1.0, 2.0, 3.0]');
+
+    const undo = entry.locator('.jp-oci-fix-undo');
+    await expect(undo).toBeVisible();
+    await undo.click();
+    await expect.poll(() => cellSource(page, 1)).toBe(FAILING);
+    await expect(entry).toHaveAttribute('data-applied', 'false');
+    await expect(undo).toHaveCount(0);
+    await expect(entry).toHaveAttribute('data-state', 'cancelled');
+  });
+
+  test('editing the cell or Discard cancels the proposal and keeps the source', async ({
+    page
+  }) => {
+    test.setTimeout(TEST_TIMEOUT + ANSWER_TIMEOUT);
+    await newNotebook(page, 'fix-discard.ipynb');
+    await openPanel(page);
+
+    // 1. The user edits the failing cell while a proposal waits.
+    await failSecondCell(page);
+    const entries = fixEntries(page);
+    await expect(entries).toHaveCount(1, { timeout: 30_000 });
+    const first = entries.first();
+    await waitForProposal(first);
+
+    expect(await page.notebook.enterCellEditingMode(1)).toBe(true);
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type(' # mine');
+    const edited = `${FAILING} # mine`;
+    await expect.poll(() => cellSource(page, 1)).toBe(edited);
+    await expect(first).toHaveAttribute('data-state', 'cancelled');
+    await expect(first).toHaveAttribute('data-applied', 'false');
+    await expect(first.locator('.jp-oci-fix-outcome')).toHaveText(
+      'Cancelled: the cell was edited or run again.'
+    );
+    await expect(first.locator('.jp-oci-fix-apply-run')).toHaveCount(0);
+    await expect(first.locator('.jp-oci-fix-undo')).toHaveCount(0);
+    // The edit took the Fix button away; the source stays as typed.
+    await expect(fixButton(page, 1)).toHaveCount(0);
+    await page.waitForTimeout(1000);
+    expect(await cellSource(page, 1)).toBe(edited);
+
+    // 2. Run it again (still failing): a new proposal, then Discard.
+    await page.keyboard.press('Shift+Enter');
+    await expect(fixButton(page, 1)).toBeVisible({ timeout: RUN_TIMEOUT });
+    await expect(entries).toHaveCount(2, { timeout: 30_000 });
+    const second = entries.nth(1);
+    await expect(second.locator('.jp-oci-fix-error')).toContainText(
+      'AttributeError'
+    );
+    await waitForProposal(second);
+    await second.locator('.jp-oci-fix-discard').click();
+    await expect(second).toHaveAttribute('data-state', 'cancelled');
+    await expect(second).toHaveAttribute('data-applied', 'false');
+    await expect(second.locator('.jp-oci-fix-outcome')).toHaveText(
+      'Discarded.'
+    );
+    await expect(second.locator('.jp-oci-fix-undo')).toHaveCount(0);
+    await page.waitForTimeout(1000);
+    expect(await cellSource(page, 1)).toBe(edited);
+    // The first entry stays as it ended.
+    await expect(first).toHaveAttribute('data-state', 'cancelled');
+    // The cell still holds its error and its Fix button.
+    await expect(fixButton(page, 1)).toBeVisible();
+  });
+
+  test('with autoFix off a failure only shows the Fix button until it is clicked', async ({
+    page
+  }) => {
+    test.setTimeout(TEST_TIMEOUT);
+    await newNotebook(page, 'fix-manual.ipynb');
+    await openPanel(page);
+    await setSetting(page, 'autoFix', false);
+
+    await failSecondCell(page);
+    // No entry starts by itself.
+    await page.waitForTimeout(5000);
+    await expect(fixEntries(page)).toHaveCount(0);
+
+    await fixButton(page, 1).click();
+    const entries = fixEntries(page);
+    await expect(entries).toHaveCount(1);
+    const entry = entries.first();
+    await expect(page.locator(PANEL)).toBeVisible();
+    await expect(entry).toHaveAttribute(
+      'aria-label',
+      'Fix of cell 2 of fix-manual.ipynb'
+    );
+    await waitForProposal(entry);
+
+    // Stop ends it; the cell keeps its failing source.
+    await expect(entry.locator('.jp-oci-fix-stop')).toBeVisible();
+    await entry.locator('.jp-oci-fix-stop').click();
+    await expect(entry).toHaveAttribute('data-state', 'cancelled');
+    await expect(entry.locator('.jp-oci-fix-outcome')).toHaveText('Stopped.');
+    expect(await cellSource(page, 1)).toBe(FAILING);
+    await expect(fixEntries(page)).toHaveCount(1);
+  });
+});
