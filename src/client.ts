@@ -167,10 +167,7 @@ export class FixStream extends ChatStream {
     const message: IExecutionResultRequest = {
       type: 'execution_result',
       id: this.id,
-      // The server waits for its runs in order (1 for the first proposal,
-      // 2 for the second…), which differs from the proposal's round when a
-      // round brought no code.
-      round: this._runs.get(result.round) ?? result.round,
+      round: result.round,
       status: result.status,
       outputs: result.outputs
     };
@@ -184,9 +181,6 @@ export class FixStream extends ChatStream {
   _proposal(message: IProposalMessage): void {
     if (!this.isFinished) {
       this._round = message.round;
-      if (!this._runs.has(message.round)) {
-        this._runs.set(message.round, this._runs.size + 1);
-      }
       this._proposalReceived.emit(message);
     }
   }
@@ -198,8 +192,6 @@ export class FixStream extends ChatStream {
   }
 
   private _round = 1;
-  /** The server's run number of each proposal, by the proposal's round. */
-  private _runs = new Map<number, number>();
   private _proposalReceived = new Signal<FixStream, IProposalMessage>(this);
 }
 

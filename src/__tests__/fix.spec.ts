@@ -172,7 +172,7 @@ describe('the fix loop', () => {
     expect(fix().applied).toBe(false);
   });
 
-  it('answers with the run number of the server when a round brought no code', async () => {
+  it('answers for the round of the proposal when an earlier round brought no code', async () => {
     const id = await start();
     socket.receive({ type: 'token', id, round: 1, text: 'No code here.' });
     socket.receive({ type: 'token', id, round: 2, text: 'Try this.' });
@@ -188,8 +188,8 @@ describe('the fix loop', () => {
     const done = session().applyAndRun();
     target.runs[0].resolve({ status: 'ok', outputs: [] });
     await done;
-    // The first run the server waits for is run 1.
-    expect(sent('execution_result')[0].round).toBe(1);
+    // The server waits for the result of the round it proposed.
+    expect(sent('execution_result')[0].round).toBe(2);
   });
 
   it('discard sends cancel and leaves the cell alone', async () => {
