@@ -22,8 +22,9 @@ from .feedback import last_code_block, prose, same_code
 
 FIX_SYSTEM_PROMPT = (
     "You fix failing Jupyter notebook cells. Reply with one short sentence saying what was wrong, then the "
-    "complete corrected cell in a single fenced code block. Fix the cause; never hide the error with try/except or "
-    "an if that skips the work. Change only what is needed and keep the cell's intent."
+    "complete corrected cell in a single fenced code block. The earlier cells have already run: do not repeat them. "
+    "Fix the cause; never hide the error with try/except or an if that skips the work. Change only what is needed "
+    "and keep the cell's intent."
 )
 CONTEXT_CHARS = 1500
 ERROR_CHARS = 1200
