@@ -13,7 +13,7 @@ import difflib
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from .engine import ChatMessage, LlamaEngine, Usage
@@ -24,7 +24,7 @@ FIX_SYSTEM_PROMPT = (
     "You fix failing Jupyter notebook cells. Reply with one short sentence saying what was wrong, then the "
     "complete corrected cell in a single fenced code block. The earlier cells have already run: do not repeat them. "
     "Fix the cause; never hide the error with try/except or an if that skips the work. Change only what is needed "
-    "and keep the cell's intent."
+    "and keep the cell's intent. Libraries are current (pandas 2, NumPy 2): APIs they removed do not exist."
 )
 CONTEXT_CHARS = 1500
 ERROR_CHARS = 1200
@@ -98,8 +98,11 @@ def build_fix_prompt(task: FixTask) -> list[ChatMessage]:
     return [{"role": "system", "content": FIX_SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
-NO_CODE_RETRY = "Reply with the complete corrected cell in a fenced code block."
-UNCHANGED_RETRY = "That is the same code, and it fails with the error above. Change the code so that it works."
+NO_CODE_RETRY: ChatMessage = {
+    "role": "user",
+    "content": "Reply with the complete corrected cell in a fenced code block.",
+}
+UNCHANGED_WARNING = "\n\nKeeping this code as it is does not work: it fails with exactly this error. Change it."
 
 
 def feedback_message(result: ExecutionResult) -> ChatMessage:
@@ -120,7 +123,7 @@ async def fix_cell(
         message = f"The cell is too long to fix ({len(task.source)} characters, at most {MAX_CELL_CHARS}): split it."
         return FixOutcome("failed", task.source, [], message)
     messages = build_fix_prompt(task)
-    current = task.source
+    current, current_failure = task.source, task.failure
     rounds: list[FixRound] = []
     for number in range(1, max_rounds + 1):
         fix_round = FixRound(number)
@@ -136,14 +139,14 @@ async def fix_cell(
             fix_round.answer += piece
             hooks.on_token(number, piece)
         fix_round.code = last_code_block(fix_round.answer, task.language)
-        if fix_round.code is None or same_code(fix_round.code, current):
-            # Nothing to run: say so once more instead of running the failing code again.
-            retry = NO_CODE_RETRY if fix_round.code is None else UNCHANGED_RETRY
-            messages = [
-                *messages,
-                {"role": "assistant", "content": fix_round.answer},
-                {"role": "user", "content": retry},
-            ]
+        if fix_round.code is None:
+            messages = [*messages, {"role": "assistant", "content": fix_round.answer}, NO_CODE_RETRY]
+            continue
+        if same_code(fix_round.code, current):
+            # Small models anchor on their previous turn: start over from the first prompt with a warning rather
+            # than run the failing code again.
+            system, prompt = build_fix_prompt(replace(task, source=current, failure=current_failure))
+            messages = [system, {"role": "user", "content": prompt["content"] + UNCHANGED_WARNING}]
             continue
         hooks.on_proposal(fix_round)
         fix_round.result = await executor.execute(fix_round.code)
@@ -151,7 +154,7 @@ async def fix_cell(
         if fix_round.result.ok:
             return FixOutcome("fixed", fix_round.code, rounds)
         messages = [*messages, {"role": "assistant", "content": fix_round.answer}, feedback_message(fix_round.result)]
-        current = fix_round.code
+        current, current_failure = fix_round.code, fix_round.result
     last = rounds[-1]
     if last.code is None:
         return FixOutcome("no_code", task.source, rounds, "The model answered without a code block.")
