@@ -259,54 +259,34 @@ export class ChatModel implements IDisposable {
    */
   configure(settings: Partial<IChatSettings>): void {
     const merged = { ...this._settings, ...settings };
-    const maxTokens = Number(merged.maxTokens);
+    type FlagKey = {
+      [K in keyof IChatSettings]: IChatSettings[K] extends boolean ? K : never;
+    }[keyof IChatSettings];
+    const flag = (key: FlagKey): boolean =>
+      typeof merged[key] === 'boolean' ? merged[key] : DEFAULT_SETTINGS[key];
+    const integer = (key: keyof IChatSettings, min: number): number => {
+      const value = Number(merged[key]);
+      return Number.isInteger(value) && value >= min
+        ? value
+        : (DEFAULT_SETTINGS[key] as number);
+    };
     const temperature = Number(merged.temperature);
     this._settings = {
-      maxTokens:
-        Number.isInteger(maxTokens) && maxTokens > 0
-          ? maxTokens
-          : DEFAULT_SETTINGS.maxTokens,
+      maxTokens: integer('maxTokens', 1),
       temperature:
         Number.isFinite(temperature) && temperature >= 0
           ? temperature
           : DEFAULT_SETTINGS.temperature,
       systemPrompt:
         typeof merged.systemPrompt === 'string' ? merged.systemPrompt : '',
-      includeActiveCell:
-        typeof merged.includeActiveCell === 'boolean'
-          ? merged.includeActiveCell
-          : DEFAULT_SETTINGS.includeActiveCell,
-      contextBudgetTokens:
-        Number.isInteger(Number(merged.contextBudgetTokens)) &&
-        Number(merged.contextBudgetTokens) >= 0
-          ? Number(merged.contextBudgetTokens)
-          : DEFAULT_SETTINGS.contextBudgetTokens,
-      confirmRun:
-        typeof merged.confirmRun === 'boolean'
-          ? merged.confirmRun
-          : DEFAULT_SETTINGS.confirmRun,
-      includeNearbyCells:
-        typeof merged.includeNearbyCells === 'boolean'
-          ? merged.includeNearbyCells
-          : DEFAULT_SETTINGS.includeNearbyCells,
-      nearbyCellCount:
-        Number.isInteger(Number(merged.nearbyCellCount)) &&
-        Number(merged.nearbyCellCount) >= 0
-          ? Number(merged.nearbyCellCount)
-          : DEFAULT_SETTINGS.nearbyCellCount,
-      includeKernelVariables:
-        typeof merged.includeKernelVariables === 'boolean'
-          ? merged.includeKernelVariables
-          : DEFAULT_SETTINGS.includeKernelVariables,
-      autoFix:
-        typeof merged.autoFix === 'boolean'
-          ? merged.autoFix
-          : DEFAULT_SETTINGS.autoFix,
-      fixRounds:
-        Number.isInteger(Number(merged.fixRounds)) &&
-        Number(merged.fixRounds) >= 1
-          ? Number(merged.fixRounds)
-          : DEFAULT_SETTINGS.fixRounds
+      includeActiveCell: flag('includeActiveCell'),
+      contextBudgetTokens: integer('contextBudgetTokens', 0),
+      confirmRun: flag('confirmRun'),
+      includeNearbyCells: flag('includeNearbyCells'),
+      nearbyCellCount: integer('nearbyCellCount', 0),
+      includeKernelVariables: flag('includeKernelVariables'),
+      autoFix: flag('autoFix'),
+      fixRounds: integer('fixRounds', 1)
     };
     this._notebook?.setVariablesEnabled?.(
       this._settings.includeKernelVariables
