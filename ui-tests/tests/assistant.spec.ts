@@ -5,18 +5,19 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
+import {
+  LOAD_TIMEOUT,
+  openPanel,
+  PANEL,
+  PANEL_ID,
+  watchPageErrors
+} from './helpers';
 
-const COMMAND_ID = 'opencodeinterpreter:open';
 const COMMAND_LABEL = 'Open OpenCodeInterpreter Assistant';
 const MODEL_NAME = 'Qwen2.5-Coder-1.5B';
 
-/** Loading the model (already assembled in the cache) takes seconds. */
-const LOAD_TIMEOUT = 120_000;
 /** A streamed answer at ~12 tokens/s on a shared CPU. */
 const ANSWER_TIMEOUT = 120_000;
-
-const PANEL_ID = 'opencodeinterpreter-panel';
-const PANEL = `#${PANEL_ID}`;
 
 /**
  * The panel's parts.
@@ -34,20 +35,6 @@ function parts(page: IJupyterLabPageFixture) {
     userMessages: panel.locator('.jp-oci-message[data-role="user"]'),
     answers: panel.locator('.jp-oci-message[data-role="assistant"]')
   };
-}
-
-/**
- * Open the panel with its command and wait until the model is ready.
- */
-async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.evaluate(async (id: string) => {
-    await window.jupyterapp.commands.execute(id);
-  }, COMMAND_ID);
-  const { panel, status } = parts(page);
-  await expect(panel).toBeVisible();
-  await expect(status).toHaveAttribute('data-state', 'ready', {
-    timeout: LOAD_TIMEOUT
-  });
 }
 
 /**
@@ -112,15 +99,7 @@ test.describe('OpenCodeInterpreter assistant panel', () => {
 
   test.beforeEach(({ page }) => {
     failures.length = 0;
-    page.on('pageerror', error => failures.push(`page error: ${error}`));
-    page.on('console', message => {
-      if (
-        message.type() === 'error' &&
-        message.text().includes('OpenCodeInterpreter')
-      ) {
-        failures.push(`console error: ${message.text()}`);
-      }
-    });
+    watchPageErrors(page, failures);
   });
 
   test.afterEach(() => {

@@ -16,25 +16,24 @@ import {
   test
 } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
+import {
+  newNotebook,
+  openPanel,
+  PANEL,
+  PLUGIN_ID,
+  RUN_TIMEOUT,
+  setSetting,
+  watchPageErrors
+} from './helpers';
 
-const COMMAND_ID = 'opencodeinterpreter:open';
-const PLUGIN_ID = 'opencodeinterpreter-lab:plugin';
-const SETTINGS_PLUGIN = '@jupyterlab/apputils-extension:settings';
-
-/** Loading the model (already assembled in the cache) takes seconds. */
-const LOAD_TIMEOUT = 120_000;
 /**
  * A streamed proposal: the fix prompt (traceback, cells above, variables) is
  * read first, then ~80 tokens at ~10 tokens/s; up to two minutes were seen
  * when the CPU is shared with builds.
  */
 const ANSWER_TIMEOUT = 240_000;
-/** Running a short cell, kernel start included. */
-const RUN_TIMEOUT = 60_000;
 /** The whole of one test: its page, kernel and model, and one proposal. */
 const TEST_TIMEOUT = 120_000 + ANSWER_TIMEOUT;
-
-const PANEL = '#opencodeinterpreter-panel';
 
 const SETUP = 'import math\nvalues = [1, 4, 9]';
 const FAILING = 'roots = [math.sqroot(v) for v in values]\nprint(roots)';
@@ -96,53 +95,6 @@ function recordFixMessages(page: IJupyterLabPageFixture): string[] {
     });
   });
   return log;
-}
-
-/**
- * Create a notebook with a python3 kernel and wait until the kernel is idle.
- */
-async function newNotebook(
-  page: IJupyterLabPageFixture,
-  name: string
-): Promise<void> {
-  expect(await page.notebook.createNew(name, { kernel: 'python3' })).toBe(name);
-  await expect(
-    page.locator('#jp-main-statusbar').getByText('Idle')
-  ).toBeVisible({ timeout: RUN_TIMEOUT });
-}
-
-/**
- * Open the panel with its command and wait until the model is ready.
- */
-async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.evaluate(async (id: string) => {
-    await window.jupyterapp.commands.execute(id);
-  }, COMMAND_ID);
-  const panel = page.locator(PANEL);
-  await expect(panel).toBeVisible();
-  await expect(panel.locator('.jp-oci-status')).toHaveAttribute(
-    'data-state',
-    'ready',
-    { timeout: LOAD_TIMEOUT }
-  );
-}
-
-/**
- * Change one setting of the extension at runtime, through the setting
- * registry (Galata keeps the settings in memory for the test).
- */
-async function setSetting(
-  page: IJupyterLabPageFixture,
-  key: string,
-  value: unknown
-): Promise<void> {
-  await page.evaluate(
-    async ({ plugin, pluginId, key, value }) => {
-      const registry = await window.galata.getPlugin(plugin as any);
-      await (registry as any).set(pluginId, key, value);
-    },
-    { plugin: SETTINGS_PLUGIN, pluginId: PLUGIN_ID, key, value }
-  );
 }
 
 /**
@@ -243,15 +195,7 @@ test.describe('Failing cells are fixed from their traceback', () => {
   test.beforeEach(({ page }) => {
     failures.length = 0;
     fixMessages = recordFixMessages(page);
-    page.on('pageerror', error => failures.push(`page error: ${error}`));
-    page.on('console', message => {
-      if (
-        message.type() === 'error' &&
-        message.text().includes('OpenCodeInterpreter')
-      ) {
-        failures.push(`console error: ${message.text()}`);
-      }
-    });
+    watchPageErrors(page, failures);
   });
 
   test.afterEach(async ({}, testInfo) => {

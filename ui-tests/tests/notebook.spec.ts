@@ -16,19 +16,19 @@ import {
   test
 } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
+import {
+  LOAD_TIMEOUT,
+  newNotebook,
+  openPanel,
+  PANEL,
+  PLUGIN_ID,
+  RUN_TIMEOUT,
+  setSetting,
+  watchPageErrors
+} from './helpers';
 
-const COMMAND_ID = 'opencodeinterpreter:open';
-const PLUGIN_ID = 'opencodeinterpreter-lab:plugin';
-const SETTINGS_PLUGIN = '@jupyterlab/apputils-extension:settings';
-
-/** Loading the model (already assembled in the cache) takes seconds. */
-const LOAD_TIMEOUT = 120_000;
 /** A streamed answer at ~10 tokens/s on a shared CPU. */
 const ANSWER_TIMEOUT = 120_000;
-/** Running a short cell, kernel start included. */
-const RUN_TIMEOUT = 60_000;
-
-const PANEL = '#opencodeinterpreter-panel';
 
 /**
  * The panel's parts.
@@ -95,33 +95,6 @@ function recordKernelFrames(page: IJupyterLabPageFixture): string[] {
     });
   });
   return frames;
-}
-
-/**
- * Create a notebook with a python3 kernel and wait until the kernel is idle.
- */
-async function newNotebook(
-  page: IJupyterLabPageFixture,
-  name: string
-): Promise<void> {
-  expect(await page.notebook.createNew(name, { kernel: 'python3' })).toBe(name);
-  await expect(
-    page.locator('#jp-main-statusbar').getByText('Idle')
-  ).toBeVisible({ timeout: RUN_TIMEOUT });
-}
-
-/**
- * Open the panel with its command and wait until the model is ready.
- */
-async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.evaluate(async (id: string) => {
-    await window.jupyterapp.commands.execute(id);
-  }, COMMAND_ID);
-  const { panel, status } = parts(page);
-  await expect(panel).toBeVisible();
-  await expect(status).toHaveAttribute('data-state', 'ready', {
-    timeout: LOAD_TIMEOUT
-  });
 }
 
 /**
@@ -193,24 +166,6 @@ async function runFirstBlock(
 }
 
 /**
- * Change one setting of the extension at runtime, through the setting
- * registry (Galata keeps the settings in memory for the test).
- */
-async function setSetting(
-  page: IJupyterLabPageFixture,
-  key: string,
-  value: unknown
-): Promise<void> {
-  await page.evaluate(
-    async ({ plugin, pluginId, key, value }) => {
-      const registry = await window.galata.getPlugin(plugin as any);
-      await (registry as any).set(pluginId, key, value);
-    },
-    { plugin: SETTINGS_PLUGIN, pluginId: PLUGIN_ID, key, value }
-  );
-}
-
-/**
  * Ask for code, Run its first block (confirmed) in a new cell below the
  * active one and wait for the result in the panel. Returns the code and the
  * output summary.
@@ -242,15 +197,7 @@ test.describe('The panel writes, runs and reads cells in the live kernel', () =>
 
   test.beforeEach(({ page }) => {
     failures.length = 0;
-    page.on('pageerror', error => failures.push(`page error: ${error}`));
-    page.on('console', message => {
-      if (
-        message.type() === 'error' &&
-        message.text().includes('OpenCodeInterpreter')
-      ) {
-        failures.push(`console error: ${message.text()}`);
-      }
-    });
+    watchPageErrors(page, failures);
   });
 
   test.afterEach(() => {

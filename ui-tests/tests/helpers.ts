@@ -1,0 +1,82 @@
+/**
+ * What the browser tests share: the extension's ids, timeouts sized for the
+ * real model on a 2-core CPU, and the steps every journey starts with.
+ */
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+export const COMMAND_ID = 'opencodeinterpreter:open';
+export const PLUGIN_ID = 'opencodeinterpreter-lab:plugin';
+export const PANEL_ID = 'opencodeinterpreter-panel';
+export const PANEL = `#${PANEL_ID}`;
+const SETTINGS_PLUGIN = '@jupyterlab/apputils-extension:settings';
+
+/** Loading the model (already assembled in the cache) takes seconds. */
+export const LOAD_TIMEOUT = 120_000;
+/** Running a short cell, kernel start included. */
+export const RUN_TIMEOUT = 60_000;
+
+/**
+ * Open the panel with its command and wait until the model is ready.
+ */
+export async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(async (id: string) => {
+    await window.jupyterapp.commands.execute(id);
+  }, COMMAND_ID);
+  const panel = page.locator(PANEL);
+  await expect(panel).toBeVisible();
+  await expect(panel.locator('.jp-oci-status')).toHaveAttribute(
+    'data-state',
+    'ready',
+    { timeout: LOAD_TIMEOUT }
+  );
+}
+
+/**
+ * Create a notebook with a python3 kernel and wait until the kernel is idle.
+ */
+export async function newNotebook(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<void> {
+  expect(await page.notebook.createNew(name, { kernel: 'python3' })).toBe(name);
+  await expect(
+    page.locator('#jp-main-statusbar').getByText('Idle')
+  ).toBeVisible({ timeout: RUN_TIMEOUT });
+}
+
+/**
+ * Change one setting of the extension at runtime, through the setting
+ * registry (Galata keeps the settings in memory for the test).
+ */
+export async function setSetting(
+  page: IJupyterLabPageFixture,
+  key: string,
+  value: unknown
+): Promise<void> {
+  await page.evaluate(
+    async ({ plugin, pluginId, key, value }) => {
+      const registry = await window.galata.getPlugin(plugin as any);
+      await (registry as any).set(pluginId, key, value);
+    },
+    { plugin: SETTINGS_PLUGIN, pluginId: PLUGIN_ID, key, value }
+  );
+}
+
+/**
+ * Collect the page's uncaught errors and the console errors that name the
+ * extension into `failures`, for the test to assert there are none.
+ */
+export function watchPageErrors(
+  page: IJupyterLabPageFixture,
+  failures: string[]
+): void {
+  page.on('pageerror', error => failures.push(`page error: ${error}`));
+  page.on('console', message => {
+    if (
+      message.type() === 'error' &&
+      message.text().includes('OpenCodeInterpreter')
+    ) {
+      failures.push(`console error: ${message.text()}`);
+    }
+  });
+}
