@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import CATALOG, DEFAULT_MODEL, ModelError, choose_model, resolve_model
+from .models import CATALOG, DEFAULT_MODEL, ModelError, resolve_model
 
 if TYPE_CHECKING:
-    from .engine import LlamaEngine
+    from .engine import EngineConfig, LlamaEngine
 
 
 class _ProgressBar:
@@ -41,14 +41,10 @@ class _ProgressBar:
 
 
 def _cmd_model(args: argparse.Namespace) -> int:
-    from .app import OpenCodeInterpreter
-
-    app = OpenCodeInterpreter()
-    choice = choose_model(args.model_path or "", model=args.model or app.model)
-    cache_dir = Path(args.cache_dir or app.cache_dir)
+    config = _engine_config(args)
     bar = _ProgressBar()
     try:
-        path = resolve_model(choice, cache_dir, bar)
+        path = resolve_model(config.model, config.cache_dir, bar)
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -126,17 +122,25 @@ def _cmd_bench_fix(args: argparse.Namespace) -> int:
 
 def _engine(args: argparse.Namespace) -> LlamaEngine:
     """The engine the server would use, with the command line's model choice."""
-    from .app import OpenCodeInterpreter
     from .engine import LlamaEngine
 
+    return LlamaEngine(_engine_config(args))
+
+
+def _engine_config(args: argparse.Namespace) -> EngineConfig:
+    """The server's defaults, overridden by whichever of --model, --model-path, --threads, --cache-dir were given."""
+    from .app import OpenCodeInterpreter
+
     app = OpenCodeInterpreter()
-    if getattr(args, "model", None):
-        app.model = args.model
-    if getattr(args, "model_path", None):
-        app.model_path = args.model_path
-    if getattr(args, "threads", None):
-        app.n_threads = args.threads
-    return LlamaEngine(app.engine_config())
+    for option, trait in (
+        ("model", "model"),
+        ("model_path", "model_path"),
+        ("threads", "n_threads"),
+        ("cache_dir", "cache_dir"),
+    ):
+        if getattr(args, option, None):
+            setattr(app, trait, getattr(args, option))
+    return app.engine_config()
 
 
 def build_parser() -> argparse.ArgumentParser:
