@@ -56,6 +56,7 @@ class OpenCodeInterpreter(ExtensionApp):
     temperature = Float(0.2, config=True, help="Sampling temperature when a request does not set one.")
     max_tokens = Int(1024, config=True, help="Longest answer in tokens when a request does not set one.")
     fix_rounds = Int(3, config=True, help="Fix attempts per failing cell before the assistant gives up.")
+    task_rounds = Int(5, config=True, help="Rounds of write → run → read of one task, when the client sends none.")
     system_prompt = Unicode(
         DEFAULT_SYSTEM_PROMPT, config=True, help="System prompt prepended to conversations that have none."
     )
@@ -83,6 +84,7 @@ class OpenCodeInterpreter(ExtensionApp):
             temperature=self.temperature,
             system_prompt=self.system_prompt,
             fix_rounds=self.fix_rounds,
+            task_rounds=self.task_rounds,
         )
 
     def initialize_settings(self) -> None:

@@ -20,7 +20,8 @@ from pathlib import Path
 from .engine import LlamaEngine
 from .execution import KernelExecutor
 from .fix_cases import FIX_CASES, FixCase
-from .fixer import FixCallbacks, FixRound, FixTask, fix_cell, relevant_cells, used_names
+from .fixer import FixTask, fix_cell, relevant_cells, used_names
+from .loop import LoopCallbacks, Round
 
 
 @dataclass
@@ -49,13 +50,13 @@ async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, r
     started = time.perf_counter()
     passed_at: list[float] = []
 
-    def on_result(fix_round: FixRound) -> None:
+    def on_result(fix_round: Round) -> None:
         if fix_round.result is not None and fix_round.result.ok:
             passed_at.append(time.perf_counter() - started)
 
     variables = await kernel.describe_variables(used_names(case.cell))
     task = FixTask(case.cell, failure, relevant_cells(case.setup, case.cell), variables)
-    outcome = await fix_cell(engine, kernel, task, rounds, FixCallbacks(on_result=on_result))
+    outcome = await fix_cell(engine, kernel, task, rounds, LoopCallbacks(on_result=on_result))
     passed_check = outcome.status == "fixed" and (await kernel.execute(case.check)).ok
     return CaseResult(
         id=case.id,

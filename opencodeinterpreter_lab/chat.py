@@ -1,4 +1,4 @@
-"""One WebSocket connection's requests: chats and fix loops, started, relayed, cancelled by id.
+"""One WebSocket connection's requests: chats, fixes and tasks, started, relayed, cancelled by id.
 
 Transport-agnostic: the WebSocket handler feeds raw messages in and gives a ``send`` callable for replies.
 """
@@ -6,29 +6,36 @@ Transport-agnostic: the WebSocket handler feeds raw messages in and gives a ``se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from .engine import ChatMessage, EngineError, LlamaEngine, Timings, Usage
 from .execution import ExecutionResult
-from .fixer import FixCallbacks, FixRound, FixTask, fix_cell, relevant_cells
+from .fixer import FixTask, fix_cell, relevant_cells
+from .loop import LoopCallbacks, Round
 from .protocol import (
     CancelRequest,
     ChatRequest,
     ExecutionResultMessage,
     FixRequest,
     ProtocolError,
+    TaskRequest,
     done_message,
     error_message,
-    outcome_json,
+    fix_outcome_json,
     parse_client_message,
     proposal_message,
+    task_outcome_json,
     token_message,
 )
+from .task import run_task
 
-Send = Callable[[dict[str, Any]], None]
+Json = dict[str, Any]
+Send = Callable[[Json], None]
 """Deliver one message to the client; must not raise (a closed connection is the transport's business)."""
+LoopRun = Awaitable[tuple[Usage, list[Round], Json]]
+"""A loop's usage, rounds and outcome (as sent in ``done``)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class GenerationDefaults:
     temperature: float = 0.2
     system_prompt: str = ""
     fix_rounds: int = 3
+    task_rounds: int = 5
 
 
 class LiveNotebookExecutor:
@@ -94,6 +102,8 @@ class ChatSession:
             self._send(error_message(message.id, f"A request with id {message.id!r} is already in flight."))
         elif isinstance(message, ChatRequest):
             self._start_chat(message)
+        elif isinstance(message, TaskRequest):
+            self._start_task(message)
         else:
             self._start_fix(message)
 
@@ -129,9 +139,8 @@ class ChatSession:
 
         self._track(request.id, relay(), generation.cancel)
 
-    # ---- fix loop -----------------------------------------------------------------------------------------------
+    # ---- loops that run code in the live notebook ----------------------------------------------------------------
     def _start_fix(self, request: FixRequest) -> None:
-        executor = LiveNotebookExecutor()
         failure = ExecutionResult("error", request.cell.outputs)
         task = FixTask(
             source=request.cell.source,
@@ -140,35 +149,58 @@ class ChatSession:
             variables=request.variables,
             language=request.language,
         )
-
-        def propose(fix_round: FixRound) -> None:
-            executor.round = fix_round.number
-            self._send(proposal_message(request.id, fix_round))
-
-        callbacks = FixCallbacks(
-            on_token=lambda number, text: self._send(token_message(request.id, text, number)),
-            on_proposal=propose,
-        )
         max_rounds = request.max_rounds or self._defaults.fix_rounds
 
-        async def run() -> None:
-            try:
-                outcome = await fix_cell(self._engine, executor, task, max_rounds, callbacks)
-            except EngineError as e:
-                self._send(error_message(request.id, str(e)))
-                return
-            except asyncio.CancelledError:  # the client cancelled: Stop, Discard, or Apply without running
-                self._send(done_message(request.id, Usage(), Timings(), cancelled=True))
-                return
-            timings = Timings(first_token_s=outcome.rounds[0].first_token_s if outcome.rounds else None)
-            self._send(done_message(request.id, outcome.usage, timings, False, outcome=outcome_json(outcome)))
+        async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> tuple[Usage, list[Round], Json]:
+            outcome = await fix_cell(self._engine, executor, task, max_rounds, callbacks)
+            return outcome.usage, outcome.rounds, fix_outcome_json(outcome)
 
-        self._track(request.id, run(), executor=executor)
+        self._start_loop(request.id, run)
+
+    def _start_task(self, request: TaskRequest) -> None:
+        conversation: list[ChatMessage] = [{"role": m.role, "content": m.content} for m in request.messages]
+        max_rounds = request.max_rounds or self._defaults.task_rounds
+        max_tokens = request.max_tokens or self._defaults.max_tokens
+
+        async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> tuple[Usage, list[Round], Json]:
+            outcome = await run_task(
+                self._engine, executor, conversation, max_rounds, request.language, callbacks, max_tokens
+            )
+            return outcome.loop.usage, outcome.loop.rounds, task_outcome_json(outcome)
+
+        self._start_loop(request.id, run)
+
+    def _start_loop(self, request_id: str, run: Callable[[LiveNotebookExecutor, LoopCallbacks], LoopRun]) -> None:
+        """Run a loop whose code the client executes: relay its tokens and proposals, then its outcome."""
+        executor = LiveNotebookExecutor()
+
+        def propose(loop_round: Round) -> None:
+            executor.round = loop_round.number
+            self._send(proposal_message(request_id, loop_round))
+
+        callbacks = LoopCallbacks(
+            on_token=lambda number, text: self._send(token_message(request_id, text, number)),
+            on_proposal=propose,
+        )
+
+        async def relay() -> None:
+            try:
+                usage, rounds, outcome = await run(executor, callbacks)
+            except EngineError as e:
+                self._send(error_message(request_id, str(e)))
+                return
+            except asyncio.CancelledError:  # the client cancelled: Stop, Discard, Apply without running, Skip
+                self._send(done_message(request_id, Usage(), Timings(), cancelled=True))
+                return
+            timings = Timings(first_token_s=rounds[0].first_token_s if rounds else None)
+            self._send(done_message(request_id, usage, timings, False, outcome=outcome))
+
+        self._track(request_id, relay(), executor=executor)
 
     def _deliver(self, message: ExecutionResultMessage) -> None:
         request = self._requests.get(message.id)
         if request is None or request.executor is None or not request.executor.deliver(message):
-            self._send(error_message(message.id, f"No fix {message.id!r} is waiting for round {message.round}."))
+            self._send(error_message(message.id, f"No request {message.id!r} is waiting for round {message.round}."))
 
     def _track(
         self,

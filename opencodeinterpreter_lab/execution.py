@@ -96,6 +96,11 @@ _DESCRIBE_VARIABLES = """(lambda ns, names, r: '\\n'.join(
 ))(get_ipython().user_ns, NAMES, __import__('reprlib').repr)"""
 
 
+_LIMIT_MEMORY = """(lambda r, used: r.setrlimit(r.RLIMIT_AS, (used + EXTRA, used + EXTRA)))(
+    __import__('resource'), int(open('/proc/self/statm').read().split()[0]) * __import__('os').sysconf('SC_PAGE_SIZE')
+)"""
+
+
 class Executor(Protocol):
     async def execute(self, code: str) -> ExecutionResult: ...
 
@@ -103,9 +108,17 @@ class Executor(Protocol):
 class KernelExecutor:
     """A kernel of our own, for the headless fixer, the benchmarks and tests. Use ``async with``."""
 
-    def __init__(self, kernel_name: str = "python3", timeout: float = 60, cwd: str | None = None) -> None:
+    def __init__(
+        self,
+        kernel_name: str = "python3",
+        timeout: float = 60,
+        cwd: str | None = None,
+        memory_limit_mb: int | None = None,
+    ) -> None:
         self.kernel_name = kernel_name
         self.timeout = timeout
+        self.memory_limit_mb = memory_limit_mb
+        """Address space the code may add to the kernel's own (Python kernels); past it, allocations fail."""
         self._cwd = cwd
         self._manager: Any = None
         self._client: Any = None
@@ -125,6 +138,9 @@ class KernelExecutor:
         self._client = self._manager.client()
         self._client.start_channels()
         await self._client.wait_for_ready(timeout=120)
+        if self.memory_limit_mb is not None:
+            limit = _LIMIT_MEMORY.replace("EXTRA", str(self.memory_limit_mb * 1024 * 1024))
+            await self._client.execute_interactive(limit, silent=True, store_history=False, timeout=10)
 
     async def stop(self) -> None:
         if self._client is not None:

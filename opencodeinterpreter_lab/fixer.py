@@ -1,8 +1,8 @@
-"""The OpenCodeInterpreter loop on one failing cell: propose a fix, run it, read the result, refine.
+"""Fixing one failing cell: the OpenCodeInterpreter loop (``loop.py``) with the fixer's prompts and policy.
 
-One loop for every caller: the panel (executing in the user's live kernel through the frontend), the headless
+One fixer for every caller: the panel (executing in the user's live kernel through the frontend), the headless
 ``jupyter opencodeinterpreter fix`` and the benchmarks (executing in a kernel of their own). It stops at the first
-clean run, when the model proposes no code or the same code again, or after ``max_rounds``.
+clean run, when the model proposes no code or the failing code again, or after ``max_rounds``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ import ast
 import builtins
 import difflib
 import re
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from .engine import ChatMessage, LlamaEngine, Usage
 from .execution import ExecutionResult, Executor
-from .feedback import last_code_block, prose, same_code
+from .loop import LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, total_usage
 
 FIX_SYSTEM_PROMPT = (
     "You fix failing Jupyter notebook cells. Reply with one short sentence saying what was wrong, then the "
@@ -33,6 +32,13 @@ MAX_CELL_CHARS = 12_000
 """Longer cells cannot be rewritten within one answer by the small models this runs on."""
 
 FixStatus = Literal["fixed", "failed", "no_code", "unchanged"]
+_STATUS: dict[LoopEnd, FixStatus] = {
+    "passed": "fixed",
+    "no_code": "no_code",
+    "repeated": "unchanged",
+    "max_rounds": "failed",
+    "answered": "no_code",  # not reached: the fix policy asks again for code
+}
 
 
 @dataclass(frozen=True)
@@ -47,43 +53,16 @@ class FixTask:
 
 
 @dataclass
-class FixRound:
-    number: int
-    answer: str = ""
-    code: str | None = None
-    first_token_s: float | None = None
-    """From the start of the round (the failure known) to the first token of the proposal."""
-    result: ExecutionResult | None = None
-    usage: Usage = field(default_factory=Usage)
-
-    @property
-    def explanation(self) -> str:
-        return prose(self.answer)
-
-
-@dataclass
 class FixOutcome:
     status: FixStatus
     source: str
     """The cell as it ends: the passing fix, or the original source when nothing passed."""
-    rounds: list[FixRound] = field(default_factory=list)
+    rounds: list[Round] = field(default_factory=list)
     message: str = ""
 
     @property
     def usage(self) -> Usage:
-        return Usage(
-            prompt_tokens=sum(r.usage.prompt_tokens for r in self.rounds),
-            completion_tokens=sum(r.usage.completion_tokens for r in self.rounds),
-        )
-
-
-@dataclass
-class FixCallbacks:
-    """Optional hooks for streaming callers; the defaults do nothing."""
-
-    on_token: Callable[[int, str], None] = lambda round_number, text: None
-    on_proposal: Callable[[FixRound], None] = lambda fix_round: None
-    on_result: Callable[[FixRound], None] = lambda fix_round: None
+        return total_usage(self.rounds)
 
 
 def build_fix_prompt(task: FixTask) -> list[ChatMessage]:
@@ -98,10 +77,6 @@ def build_fix_prompt(task: FixTask) -> list[ChatMessage]:
     return [{"role": "system", "content": FIX_SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
-NO_CODE_RETRY: ChatMessage = {
-    "role": "user",
-    "content": "Reply with the complete corrected cell in a fenced code block.",
-}
 UNCHANGED_WARNING = "\n\nKeeping this code as it is does not work: it fails with exactly this error. Change it."
 
 
@@ -109,58 +84,51 @@ def feedback_message(result: ExecutionResult) -> ChatMessage:
     return {"role": "user", "content": f"That still fails:\n{result.summary(ERROR_CHARS)}\nFix it."}
 
 
+def fix_policy(task: FixTask) -> LoopPolicy:
+    def restart(messages: list[ChatMessage], code: str, failure: ExecutionResult) -> list[ChatMessage]:
+        # Small models anchor on their previous turn: start over from the first prompt with a warning rather than
+        # go on from the answer that repeated the failing code.
+        system, prompt = build_fix_prompt(FixTask(code, failure, task.context, task.variables, task.language))
+        return [system, {"role": "user", "content": prompt["content"] + UNCHANGED_WARNING}]
+
+    # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it.
+    return LoopPolicy(feedback=feedback_message, on_repeat=restart, temperatures=(0.0, RETRY_TEMPERATURE))
+
+
 async def fix_cell(
     engine: LlamaEngine,
     executor: Executor,
     task: FixTask,
     max_rounds: int = 3,
-    callbacks: FixCallbacks | None = None,
+    callbacks: LoopCallbacks | None = None,
     max_tokens: int = 768,
 ) -> FixOutcome:
     """Propose, run and refine fixes for ``task`` until one runs cleanly. Cancel by cancelling the awaiting task."""
-    hooks = callbacks or FixCallbacks()
     if len(task.source) > MAX_CELL_CHARS:
         message = f"The cell is too long to fix ({len(task.source)} characters, at most {MAX_CELL_CHARS}): split it."
         return FixOutcome("failed", task.source, [], message)
-    messages = build_fix_prompt(task)
-    current, current_failure = task.source, task.failure
-    rounds: list[FixRound] = []
-    for number in range(1, max_rounds + 1):
-        fix_round = FixRound(number)
-        rounds.append(fix_round)
-        started = time.perf_counter()
-        # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it.
-        temperature = 0.0 if number == 1 else RETRY_TEMPERATURE
-        generation = engine.generate(messages, max_tokens=max_tokens, temperature=temperature)
-        fix_round.usage = generation.usage
-        async for piece in generation:
-            if fix_round.first_token_s is None:
-                fix_round.first_token_s = time.perf_counter() - started
-            fix_round.answer += piece
-            hooks.on_token(number, piece)
-        fix_round.code = last_code_block(fix_round.answer, task.language)
-        if fix_round.code is None:
-            messages = [*messages, {"role": "assistant", "content": fix_round.answer}, NO_CODE_RETRY]
-            continue
-        if same_code(fix_round.code, current):
-            # Small models anchor on their previous turn: start over from the first prompt with a warning rather
-            # than run the failing code again.
-            system, prompt = build_fix_prompt(replace(task, source=current, failure=current_failure))
-            messages = [system, {"role": "user", "content": prompt["content"] + UNCHANGED_WARNING}]
-            continue
-        hooks.on_proposal(fix_round)
-        fix_round.result = await executor.execute(fix_round.code)
-        hooks.on_result(fix_round)
-        if fix_round.result.ok:
-            return FixOutcome("fixed", fix_round.code, rounds)
-        messages = [*messages, {"role": "assistant", "content": fix_round.answer}, feedback_message(fix_round.result)]
-        current, current_failure = fix_round.code, fix_round.result
-    last = rounds[-1]
-    if last.code is None:
-        return FixOutcome("no_code", task.source, rounds, "The model answered without a code block.")
-    if last.result is None:
-        return FixOutcome("unchanged", task.source, rounds, "The model kept proposing the code that fails.")
-    return FixOutcome("failed", task.source, rounds, f"No fix passed within {max_rounds} rounds.")
+    result = await run_loop(
+        engine,
+        executor,
+        build_fix_prompt(task),
+        fix_policy(task),
+        max_rounds,
+        task.language,
+        callbacks,
+        max_tokens,
+        last_run=(task.source, task.failure),
+    )
+    status = _STATUS[result.end]
+    if status == "fixed":
+        passing = result.rounds[-1].code
+        assert passing is not None
+        return FixOutcome(status, passing, result.rounds)
+    message = {
+        "no_code": "The model answered without a code block.",
+        "unchanged": "The model kept proposing the code that fails.",
+        "failed": f"No fix passed within {max_rounds} rounds.",
+    }[status]
+    return FixOutcome(status, task.source, result.rounds, message)
 
 
 # ---- which earlier cells matter --------------------------------------------------------------------------------

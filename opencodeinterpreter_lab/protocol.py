@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from .engine import EngineStatus, Timings, Usage
-from .fixer import FixOutcome, FixRound
+from .fixer import FixOutcome
+from .loop import Round
+from .task import TaskOutcome
 
 MAX_ID_LENGTH = 200
 
@@ -56,6 +58,17 @@ class FixRequest(BaseModel):
     max_rounds: int | None = Field(default=None, ge=1, le=10)
 
 
+class TaskRequest(BaseModel):
+    """Run a task in the live notebook: the model writes cells, the client inserts and runs each one."""
+
+    type: Literal["task"]
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    messages: list[Message] = Field(min_length=1)
+    language: str = Field(default="python", max_length=40)
+    max_rounds: int | None = Field(default=None, ge=1, le=20)
+    max_tokens: int | None = Field(default=None, ge=1, le=65536)
+
+
 class ExecutionResultMessage(BaseModel):
     """What running a proposal in the live kernel produced."""
 
@@ -67,10 +80,10 @@ class ExecutionResultMessage(BaseModel):
     message: str = ""
 
 
-ClientRequest = ChatRequest | CancelRequest | FixRequest | ExecutionResultMessage
+ClientRequest = ChatRequest | CancelRequest | FixRequest | TaskRequest | ExecutionResultMessage
 ClientMessage = Annotated[ClientRequest, Field(discriminator="type")]
 _client_message: TypeAdapter[ClientRequest] = TypeAdapter(ClientMessage)
-_TYPES = ("chat", "cancel", "fix", "execution_result")
+_TYPES = ("chat", "cancel", "fix", "task", "execution_result")
 
 
 def parse_client_message(raw: str | bytes) -> ClientRequest:
@@ -122,24 +135,33 @@ def done_message(
     }
 
 
-def proposal_message(request_id: str, fix_round: FixRound) -> dict[str, Any]:
-    """A fix to apply and run; the client answers with ``execution_result`` for this round."""
-    assert fix_round.code is not None
+def proposal_message(request_id: str, loop_round: Round) -> dict[str, Any]:
+    """Code to run (a fix to apply, or a task's next cell); the client answers with ``execution_result``."""
+    assert loop_round.code is not None
     return {
         "type": "proposal",
         "id": request_id,
-        "round": fix_round.number,
-        "code": fix_round.code,
-        "explanation": fix_round.explanation,
+        "round": loop_round.number,
+        "code": loop_round.code,
+        "explanation": loop_round.explanation,
     }
 
 
-def outcome_json(outcome: FixOutcome) -> dict[str, Any]:
+def fix_outcome_json(outcome: FixOutcome) -> dict[str, Any]:
     return {
         "status": outcome.status,
         "source": outcome.source,
         "rounds": len(outcome.rounds),
         "message": outcome.message,
+    }
+
+
+def task_outcome_json(outcome: TaskOutcome) -> dict[str, Any]:
+    return {
+        "status": outcome.status,
+        "rounds": len(outcome.loop.rounds),
+        "message": outcome.message,
+        "answer": outcome.answer,
     }
 
 

@@ -252,7 +252,7 @@ async def test_a_fix_waiting_for_the_user_can_be_cancelled(connect: Any) -> None
     await client.send({"type": "execution_result", "id": "f2", "round": 1, "status": "ok", "outputs": []})
     late = await client.receive()
     assert late["type"] == "error"
-    assert "No fix 'f2'" in late["message"]
+    assert "No request 'f2'" in late["message"]
 
 
 class Outbox(list[dict[str, Any]]):

@@ -1,0 +1,138 @@
+"""The OpenCodeInterpreter loop: generate code, execute it, read the result back, refine.
+
+One loop for every caller, parameterised by a :class:`LoopPolicy`: the fixer (stop at the first clean run), the
+panel's tasks (go on until the model answers without code) and the HumanEval benchmark's self-feedback mode. The
+:class:`~.execution.Executor` decides where code runs: the user's live kernel through the panel, or a kernel the
+server starts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .engine import ChatMessage, LlamaEngine, Usage
+from .execution import ExecutionResult, Executor
+from .feedback import last_code_block, prose, same_code
+
+LoopEnd = Literal["passed", "answered", "no_code", "repeated", "max_rounds"]
+"""Why the loop ended: a clean run (when the policy stops there); an answer without code (when that ends it); the
+last round without code, or with the code that was just run, while a run was wanted; or out of rounds."""
+
+
+@dataclass
+class Round:
+    number: int
+    answer: str = ""
+    code: str | None = None
+    first_token_s: float | None = None
+    """From the start of the round to its first token."""
+    result: ExecutionResult | None = None
+    usage: Usage = field(default_factory=Usage)
+
+    @property
+    def explanation(self) -> str:
+        return prose(self.answer)
+
+
+@dataclass
+class LoopResult:
+    end: LoopEnd
+    rounds: list[Round]
+
+    @property
+    def usage(self) -> Usage:
+        return total_usage(self.rounds)
+
+    @property
+    def last_run(self) -> Round | None:
+        """The last round whose code was executed."""
+        return next((r for r in reversed(self.rounds) if r.result is not None), None)
+
+
+def total_usage(rounds: Sequence[Round]) -> Usage:
+    return Usage(
+        prompt_tokens=sum(r.usage.prompt_tokens for r in rounds),
+        completion_tokens=sum(r.usage.completion_tokens for r in rounds),
+    )
+
+
+@dataclass
+class LoopCallbacks:
+    """Optional hooks for streaming callers; the defaults do nothing."""
+
+    on_token: Callable[[int, str], None] = lambda round_number, text: None
+    on_proposal: Callable[[Round], None] = lambda loop_round: None
+    """The round's code is about to be executed."""
+    on_result: Callable[[Round], None] = lambda loop_round: None
+
+
+NO_CODE_RETRY: ChatMessage = {"role": "user", "content": "Reply with the complete code in a fenced code block."}
+
+
+@dataclass(frozen=True)
+class LoopPolicy:
+    feedback: Callable[[ExecutionResult], ChatMessage]
+    """The message that tells the model what running its code did."""
+    on_repeat: Callable[[list[ChatMessage], str, ExecutionResult], list[ChatMessage]]
+    """The conversation to go on with when the model proposes the code that just ran (given that code and its
+    result) instead of running it again."""
+    stop_when_passed: bool = True
+    """Stop at the first clean run (fixes) or feed its output back and go on (tasks)."""
+    code_required: bool = True
+    """An answer without code is asked again for code (fixes), or is the final answer (tasks)."""
+    temperatures: Sequence[float] = (0.0,)
+    """Round n samples at ``temperatures[n - 1]``, the last one for later rounds."""
+
+
+async def run_loop(
+    engine: LlamaEngine,
+    executor: Executor,
+    messages: list[ChatMessage],
+    policy: LoopPolicy,
+    max_rounds: int,
+    language: str = "python",
+    callbacks: LoopCallbacks | None = None,
+    max_tokens: int = 768,
+    last_run: tuple[str, ExecutionResult] | None = None,
+) -> LoopResult:
+    """Generate, run and refine for up to ``max_rounds`` rounds. Cancel by cancelling the awaiting task.
+
+    ``last_run`` is the code already run and its result when the loop starts from a failure (the fixer).
+    """
+    hooks = callbacks or LoopCallbacks()
+    rounds: list[Round] = []
+    for number in range(1, max_rounds + 1):
+        loop_round = Round(number)
+        rounds.append(loop_round)
+        started = time.perf_counter()
+        temperature = policy.temperatures[min(number, len(policy.temperatures)) - 1]
+        generation = engine.generate(messages, max_tokens=max_tokens, temperature=temperature)
+        loop_round.usage = generation.usage
+        async for piece in generation:
+            if loop_round.first_token_s is None:
+                loop_round.first_token_s = time.perf_counter() - started
+            loop_round.answer += piece
+            hooks.on_token(number, piece)
+        loop_round.code = last_code_block(loop_round.answer, language)
+        if loop_round.code is None:
+            if not policy.code_required:
+                return LoopResult("answered", rounds)
+            messages = [*messages, {"role": "assistant", "content": loop_round.answer}, NO_CODE_RETRY]
+            continue
+        if last_run is not None and same_code(loop_round.code, last_run[0]):
+            messages = policy.on_repeat(messages, *last_run)
+            continue
+        hooks.on_proposal(loop_round)
+        loop_round.result = await executor.execute(loop_round.code)
+        hooks.on_result(loop_round)
+        if loop_round.result.ok and policy.stop_when_passed:
+            return LoopResult("passed", rounds)
+        messages = [*messages, {"role": "assistant", "content": loop_round.answer}, policy.feedback(loop_round.result)]
+        last_run = (loop_round.code, loop_round.result)
+    last = rounds[-1]
+    if last.code is None:
+        return LoopResult("no_code", rounds)
+    return LoopResult("repeated" if last.result is None else "max_rounds", rounds)
