@@ -131,10 +131,11 @@ export class ChatStream {
 }
 
 /**
- * One streamed `fix` request: tokens (with their round), proposals, and the
- * client's `execution_result` answers.
+ * One streamed request that runs code through the client, round after round
+ * (`fix` and `task`): tokens (with their round), proposals, and the client's
+ * `execution_result` answers.
  */
-export class FixStream extends ChatStream {
+export class LoopStream extends ChatStream {
   constructor(
     id: string,
     sendCancel: (id: string) => void,
@@ -144,7 +145,7 @@ export class FixStream extends ChatStream {
   }
 
   /**
-   * The round of the last token received (1 before any).
+   * The round of the last token or proposal received (1 before any).
    */
   get round(): number {
     return this._round;
@@ -153,7 +154,7 @@ export class FixStream extends ChatStream {
   /**
    * Emits each proposal of the server.
    */
-  get proposalReceived(): ISignal<FixStream, IProposalMessage> {
+  get proposalReceived(): ISignal<LoopStream, IProposalMessage> {
     return this._proposalReceived;
   }
 
@@ -192,8 +193,18 @@ export class FixStream extends ChatStream {
   }
 
   private _round = 1;
-  private _proposalReceived = new Signal<FixStream, IProposalMessage>(this);
+  private _proposalReceived = new Signal<LoopStream, IProposalMessage>(this);
 }
+
+/**
+ * One streamed `fix` request.
+ */
+export class FixStream extends LoopStream {}
+
+/**
+ * One streamed `task` request.
+ */
+export class TaskStream extends LoopStream {}
 
 /**
  * Talks to the server extension: REST for status and load, one authenticated
@@ -325,13 +336,8 @@ export class AssistantClient implements IDisposable {
     if (this._isDisposed) {
       throw new Error('AssistantClient is disposed');
     }
-    const id = UUID.uuid4();
-    const stream = new FixStream(id, this._cancel, message => {
-      if (!this._isDisposed) {
-        this._send(message);
-      }
-    });
-    this._streams.set(id, stream);
+    const stream = this._loop(FixStream);
+    const id = stream.id;
     const message: ClientMessage = {
       type: 'fix',
       id,
@@ -348,6 +354,40 @@ export class AssistantClient implements IDisposable {
     }
     if (options.maxRounds !== undefined) {
       message.max_rounds = options.maxRounds;
+    }
+    this._send(message);
+    return stream;
+  }
+
+  /**
+   * Start a task (`task` request): the server answers the conversation's last
+   * user message round after round, proposing code for the client to run.
+   * Sent at once when connected, else queued until the socket opens.
+   */
+  task(options: AssistantClient.ITaskOptions): TaskStream {
+    if (this._isDisposed) {
+      throw new Error('AssistantClient is disposed');
+    }
+    const stream = this._loop(TaskStream);
+    const message: ClientMessage = {
+      type: 'task',
+      id: stream.id,
+      messages: options.messages.map(m => ({
+        role: m.role,
+        content: m.content
+      }))
+    };
+    if (options.maxRounds !== undefined) {
+      message.max_rounds = options.maxRounds;
+    }
+    if (options.language) {
+      message.language = options.language;
+    }
+    if (options.maxTokens !== undefined) {
+      message.max_tokens = options.maxTokens;
+    }
+    if (options.temperature !== undefined) {
+      message.temperature = options.temperature;
     }
     this._send(message);
     return stream;
@@ -465,7 +505,7 @@ export class AssistantClient implements IDisposable {
         break;
       case 'proposal': {
         const stream = this._streams.get(message.id);
-        if (stream instanceof FixStream) {
+        if (stream instanceof LoopStream) {
           stream._proposal(message);
         }
         break;
@@ -482,10 +522,10 @@ export class AssistantClient implements IDisposable {
         if (stream) {
           this._streams.delete(stream.id);
           stream._fail(new ChatError(message.message, 'server'));
-          if (stream instanceof FixStream) {
-            // An error may answer one message of a fix (a late result) while
-            // its loop still waits on the server: stop it there too (unknown
-            // ids are ignored).
+          if (stream instanceof LoopStream) {
+            // An error may answer one message of a loop (a late result) while
+            // it still waits on the server: stop it there too (unknown ids
+            // are ignored).
             this._cancel(stream.id);
           }
         } else {
@@ -494,6 +534,25 @@ export class AssistantClient implements IDisposable {
         break;
       }
     }
+  }
+
+  /**
+   * A new stream of a request that runs code, registered under a new id.
+   */
+  private _loop<T extends LoopStream>(
+    kind: new (
+      id: string,
+      sendCancel: (id: string) => void,
+      sendResult: (message: IExecutionResultRequest) => void
+    ) => T
+  ): T {
+    const stream = new kind(UUID.uuid4(), this._cancel, message => {
+      if (!this._isDisposed) {
+        this._send(message);
+      }
+    });
+    this._streams.set(stream.id, stream);
+    return stream;
   }
 
   private _send(message: ClientMessage): void {
@@ -636,6 +695,17 @@ export namespace AssistantClient {
     variables?: string | null;
     language?: string;
     maxRounds?: number;
+  }
+
+  export interface ITaskOptions {
+    /** The conversation; its last user message is the task. */
+    messages: IChatMessage[];
+    /** Sent as `max_rounds`. */
+    maxRounds?: number;
+    /** The kernel's language. */
+    language?: string;
+    maxTokens?: number;
+    temperature?: number;
   }
 }
 

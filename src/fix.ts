@@ -8,14 +8,21 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { AssistantClient, ChatError, ChatStream, FixStream } from './client';
+import {
+  AssistantClient,
+  ChatError,
+  ChatStream,
+  FixStream,
+  LoopStream
+} from './client';
 import { IDiffLine, diffLines } from './diff';
 import { summarizeOutputs } from './outputs';
 import {
   ExecutionStatus,
   IDoneMessage,
   IFixOutcome,
-  IProposalMessage
+  IProposalMessage,
+  isFixOutcome
 } from './protocol';
 
 /**
@@ -369,7 +376,7 @@ export class FixSession implements IDisposable {
     this._setState({ ...this._state, round, rounds });
   }
 
-  private _onProposal(stream: FixStream, proposal: IProposalMessage): void {
+  private _onProposal(stream: LoopStream, proposal: IProposalMessage): void {
     if (stream !== this._stream || !this.active) {
       return;
     }
@@ -402,7 +409,7 @@ export class FixSession implements IDisposable {
     if (this._isDisposed || !this.active) {
       return;
     }
-    const outcome = done.outcome;
+    const outcome = isFixOutcome(done.outcome) ? done.outcome : undefined;
     if (done.cancelled || !outcome) {
       this._finish('cancelled', done.cancelled ? 'Stopped.' : undefined);
       return;

@@ -110,6 +110,24 @@ export interface IFixRequest {
 }
 
 /**
+ * Ask the server to carry out the last user message as a task: it streams
+ * each round's answer (`token`s with `round`); a round with code sends a
+ * `proposal`, which the client runs in a new notebook cell and answers with
+ * `execution_result`; it ends with `done` (with a task `outcome`).
+ */
+export interface ITaskRequest {
+  type: 'task';
+  id: string;
+  messages: IChatMessage[];
+  /** 1..20; the server's default is 5. */
+  max_rounds?: number;
+  /** The kernel's language; default `python`. */
+  language?: string;
+  max_tokens?: number;
+  temperature?: number;
+}
+
+/**
  * How the run of a proposal ended.
  */
 export type ExecutionStatus = 'ok' | 'error' | 'timeout' | 'dead';
@@ -130,7 +148,11 @@ export interface IExecutionResultRequest {
  * Any message the client sends.
  */
 export type ClientMessage =
-  IChatRequest | ICancelRequest | IFixRequest | IExecutionResultRequest;
+  | IChatRequest
+  | ICancelRequest
+  | IFixRequest
+  | ITaskRequest
+  | IExecutionResultRequest;
 
 /* ------------------------------ server → client ------------------------------ */
 
@@ -182,6 +204,26 @@ export interface IFixOutcome {
 }
 
 /**
+ * How a task ended: `answered` (the last answer had no code: the final
+ * answer), `max_rounds` (it still wanted to run code after the last round),
+ * `repeated` (the model kept proposing the code that had just run).
+ */
+export type TaskOutcomeStatus =
+  'answered' | 'max_rounds' | 'repeated' | 'no_code';
+
+/**
+ * The end of a task, carried by its `done`.
+ */
+export interface ITaskOutcome {
+  status: TaskOutcomeStatus;
+  /** The number of rounds. */
+  rounds: number;
+  message: string;
+  /** The final answer (status `answered`). */
+  answer: string;
+}
+
+/**
  * Token counts of a finished request.
  */
 export interface IUsage {
@@ -208,8 +250,8 @@ export interface IDoneMessage {
   usage: IUsage;
   timings: ITimings;
   cancelled: boolean;
-  /** The end of a `fix` request. */
-  outcome?: IFixOutcome;
+  /** The end of a `fix` or `task` request. */
+  outcome?: IFixOutcome | ITaskOutcome;
 }
 
 /**
@@ -278,6 +320,32 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
       valid = false;
   }
   return valid ? (value as unknown as ServerMessage) : null;
+}
+
+/**
+ * Whether a `done`'s outcome is a fix's.
+ */
+export function isFixOutcome(value: unknown): value is IFixOutcome {
+  return (
+    isObject(value) &&
+    ['fixed', 'failed', 'no_code', 'unchanged'].includes(
+      value.status as string
+    ) &&
+    typeof value.source === 'string'
+  );
+}
+
+/**
+ * Whether a `done`'s outcome is a task's.
+ */
+export function isTaskOutcome(value: unknown): value is ITaskOutcome {
+  return (
+    isObject(value) &&
+    ['answered', 'max_rounds', 'repeated', 'no_code'].includes(
+      value.status as string
+    ) &&
+    typeof value.source !== 'string'
+  );
 }
 
 /**
