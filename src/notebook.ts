@@ -14,6 +14,8 @@ import {
 
 import { ICellContext, ICellSnippet } from './context';
 import { IFixRunResult, IFixTarget } from './fix';
+import type { ITaskNotebook } from './task';
+import { NotebookTaskNotebook } from './taskcells';
 
 /**
  * Why a notebook operation could not be done. Each has its own message.
@@ -154,6 +156,12 @@ export interface INotebookBridge {
    * The active cell as a fix target, or null when it has no error output.
    */
   activeFixTarget?(): IFixTarget | null;
+
+  /**
+   * The current notebook as the workspace of a task; throws when no
+   * notebook is open.
+   */
+  taskNotebook?(): ITaskNotebook;
 }
 
 /**
@@ -177,6 +185,8 @@ export type VariablesReader = (
  * The part of a notebook panel the bridge uses (a `NotebookPanel` is one).
  */
 export interface INotebookPanelLike {
+  /** The widget's id in the shell. */
+  readonly id?: string;
   readonly content: Notebook;
   readonly sessionContext: ISessionContext;
   readonly context: { readonly path: string };
@@ -224,6 +234,18 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     this._trans = (options.translator ?? nullTranslator).load(
       'opencodeinterpreter_lab'
     );
+    this._activate = options.activate;
+  }
+
+  taskNotebook(): ITaskNotebook {
+    const panel = this._requirePanel();
+    return new NotebookTaskNotebook({
+      panel,
+      language: kernelLanguage(panel.content),
+      problem: () => runProblem(panel)?.message ?? null,
+      makeTarget: model => this._makeTarget(panel, model),
+      activate: this._activate
+    });
   }
 
   get fixRequested(): ISignal<this, IFixRequestArgs> {
@@ -388,24 +410,9 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
   }
 
   checkRunnable(): void {
-    const panel = this._requirePanel();
-    const session = panel.sessionContext;
-    if (session.isDisposed) {
-      throw new NotebookError('notebook-closed');
-    }
-    const kernel = session.session?.kernel;
-    if (session.isRestarting) {
-      throw new NotebookError('kernel-restarting');
-    }
-    if (!kernel || session.hasNoKernel) {
-      throw new NotebookError('no-kernel');
-    }
-    switch (kernel.status) {
-      case 'dead':
-        throw new NotebookError('kernel-dead');
-      case 'restarting':
-      case 'autorestarting':
-        throw new NotebookError('kernel-restarting');
+    const problem = runProblem(this._requirePanel());
+    if (problem) {
+      throw problem;
     }
   }
 
@@ -630,6 +637,7 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
   }
 
   private _tracker: INotebookTrackerLike;
+  private _activate: ((panel: INotebookPanelLike) => void) | undefined;
   private _scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
   private _buttons = new WeakMap<ICodeCellModel, Widget>();
   private _trans: TranslationBundle;
@@ -659,7 +667,35 @@ export namespace NotebookBridge {
     executionScheduled?: ISignal<any, { notebook: Notebook; cell: Cell }>;
     /** Labels the Fix buttons. */
     translator?: ITranslator;
+    /** Brings a notebook to the front (a task's links to its cells). */
+    activate?: (panel: INotebookPanelLike) => void;
   }
+}
+
+/**
+ * Why code cannot run in a notebook's kernel now: no kernel, kernel dead or
+ * restarting, notebook closed; else null.
+ */
+function runProblem(panel: INotebookPanelLike): NotebookError | null {
+  const session = panel.sessionContext;
+  if (panel.isDisposed || session.isDisposed) {
+    return new NotebookError('notebook-closed');
+  }
+  const kernel = session.session?.kernel;
+  if (session.isRestarting) {
+    return new NotebookError('kernel-restarting');
+  }
+  if (!kernel || session.hasNoKernel) {
+    return new NotebookError('no-kernel');
+  }
+  switch (kernel.status) {
+    case 'dead':
+      return new NotebookError('kernel-dead');
+    case 'restarting':
+    case 'autorestarting':
+      return new NotebookError('kernel-restarting');
+  }
+  return null;
 }
 
 /**

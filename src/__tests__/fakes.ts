@@ -14,6 +14,7 @@ import {
   NotebookError
 } from '../notebook';
 import { IStatus } from '../protocol';
+import { ITaskCell, ITaskNotebook } from '../task';
 
 /**
  * A stand-in for the browser's WebSocket: records what the client sends and
@@ -255,6 +256,16 @@ export class FakeBridge implements INotebookBridge {
     this.interrupts += 1;
   }
 
+  /** What `taskNotebook` returns next; null throws no-notebook. */
+  taskTarget: FakeTaskNotebook | null = new FakeTaskNotebook();
+
+  taskNotebook(): ITaskNotebook {
+    if (!this.taskTarget) {
+      throw new NotebookError('no-notebook');
+    }
+    return this.taskTarget;
+  }
+
   /** Fail the oldest run. */
   failRun(error: Error): void {
     this._runs.shift()!.reject(error);
@@ -313,6 +324,77 @@ export class FakeTarget implements IFixTarget {
     const run = new PromiseDelegate<IFixRunResult>();
     this.runs.push(run);
     return run.promise;
+  }
+  dispose(): void {
+    this.isDisposed = true;
+  }
+}
+
+/**
+ * The notebook of a task: records the cells inserted; a test settles runs.
+ */
+export class FakeTaskNotebook implements ITaskNotebook {
+  name = 'analysis.ipynb';
+  language = 'python';
+  lost: Signal<ITaskNotebook, string> = new Signal(this);
+  notRunnable: string | null = null;
+  /** Thrown by `insert` when set. */
+  insertError: Error | null = null;
+  cells: FakeTaskCell[] = [];
+  /** For each insert, the key of the cell it went below (null: active). */
+  below: Array<string | null> = [];
+  isDisposed = false;
+
+  problem(): string | null {
+    return this.notRunnable;
+  }
+
+  insert(code: string, after: ITaskCell | null): ITaskCell {
+    if (this.insertError) {
+      throw this.insertError;
+    }
+    const cell = new FakeTaskCell(code, this.cells.length + 3);
+    this.cells.push(cell);
+    this.below.push(after?.key ?? null);
+    return cell;
+  }
+
+  dispose(): void {
+    this.isDisposed = true;
+  }
+}
+
+/**
+ * A cell a task inserted; a test settles its runs.
+ */
+export class FakeTaskCell implements ITaskCell {
+  constructor(
+    readonly source: string,
+    readonly number: number
+  ) {
+    this.key = `task-cell-${number}`;
+  }
+
+  readonly key: string;
+  lost: Signal<ITaskCell, string> = new Signal(this);
+  notRunnable: string | null = null;
+  runs: PromiseDelegate<IFixRunResult>[] = [];
+  reveals = 0;
+  isDisposed = false;
+
+  label(): string {
+    return `cell ${this.number} of analysis.ipynb`;
+  }
+  problem(): string | null {
+    return this.notRunnable;
+  }
+  run(): Promise<IFixRunResult> {
+    const run = new PromiseDelegate<IFixRunResult>();
+    this.runs.push(run);
+    return run.promise;
+  }
+  reveal(): void {
+    this.reveals += 1;
   }
   dispose(): void {
     this.isDisposed = true;

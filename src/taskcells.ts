@@ -1,0 +1,215 @@
+/**
+ * The notebook side of a task: the notebook it started in, the cells it
+ * inserts there, their runs (through the fix loop's cell target) and what
+ * happens to them. `NotebookBridge.taskNotebook` makes these.
+ */
+import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import type { IFixRunResult, IFixTarget } from './fix';
+import type { INotebookPanelLike } from './notebook';
+import type { ITaskCell, ITaskNotebook } from './task';
+
+/**
+ * The notebook of a task, bound to one panel for the whole task.
+ */
+export class NotebookTaskNotebook implements ITaskNotebook {
+  constructor(options: NotebookTaskNotebook.IOptions) {
+    this._panel = options.panel;
+    this._options = options;
+    const path = this._panel.context.path;
+    this.name = path.split('/').pop() || path;
+    this.language = options.language;
+    this._panel.content.disposed.connect(this._onClosed, this);
+    this._panel.sessionContext.statusChanged?.connect(this._onStatus, this);
+  }
+
+  readonly name: string;
+  readonly language: string;
+
+  get lost(): ISignal<this, string> {
+    return this._lost;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  problem(): string | null {
+    if (this._panel.isDisposed || this._panel.content.isDisposed) {
+      return 'The notebook was closed.';
+    }
+    return this._options.problem();
+  }
+
+  insert(code: string, after: ITaskCell | null): ITaskCell {
+    const notebook = this._panel.content;
+    const model = notebook.model;
+    if (this._panel.isDisposed || notebook.isDisposed || !model) {
+      throw new Error('The notebook was closed.');
+    }
+    const cells = Array.from(model.cells);
+    const below =
+      after instanceof NotebookTaskCell ? cells.indexOf(after.model) : -1;
+    const index =
+      below >= 0
+        ? below + 1
+        : notebook.activeCell && notebook.activeCellIndex >= 0
+          ? Math.min(notebook.activeCellIndex + 1, cells.length)
+          : cells.length;
+    model.sharedModel.insertCell(index, {
+      cell_type: 'code',
+      source: code,
+      metadata: {}
+    });
+    const cellModel = model.cells.get(index) as ICodeCellModel;
+    const cell = new NotebookTaskCell({
+      panel: this._panel,
+      model: cellModel,
+      target: this._options.makeTarget(cellModel),
+      activate: this._options.activate
+    });
+    cell.reveal(false);
+    return cell;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._panel.content.disposed.disconnect(this._onClosed, this);
+    this._panel.sessionContext.statusChanged?.disconnect(this._onStatus, this);
+    Signal.clearData(this);
+  }
+
+  private _onClosed(): void {
+    this._lost.emit('the notebook was closed.');
+  }
+
+  private _onStatus(_: unknown, status: string): void {
+    if (status === 'dead') {
+      this._lost.emit('the kernel died.');
+    }
+  }
+
+  private _panel: INotebookPanelLike;
+  private _options: NotebookTaskNotebook.IOptions;
+  private _isDisposed = false;
+  private _lost = new Signal<this, string>(this);
+}
+
+export namespace NotebookTaskNotebook {
+  export interface IOptions {
+    panel: INotebookPanelLike;
+    /** The kernel's language. */
+    language: string;
+    /** Why code cannot run in the panel's kernel now, or null. */
+    problem: () => string | null;
+    /** The cell as a target that runs it (the fix loop's). */
+    makeTarget: (model: ICodeCellModel) => IFixTarget;
+    /** Brings the notebook to the front of the shell. */
+    activate?: (panel: INotebookPanelLike) => void;
+  }
+}
+
+/**
+ * A cell a task inserted: runs through its target, and can be shown.
+ */
+export class NotebookTaskCell implements ITaskCell {
+  constructor(options: NotebookTaskCell.IOptions) {
+    this._panel = options.panel;
+    this.model = options.model;
+    this._target = options.target;
+    this._activate = options.activate;
+    this.key = this.model.id;
+    this._target.lost.connect(this._onLost, this);
+  }
+
+  readonly key: string;
+  /** The cell's model. */
+  readonly model: ICodeCellModel;
+
+  get lost(): ISignal<this, string> {
+    return this._lost;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  label(): string {
+    const index = this._index();
+    const path = this._panel.context.path;
+    const name = path.split('/').pop() || path;
+    return index < 0
+      ? `a deleted cell of ${name}`
+      : `cell ${index + 1} of ${name}`;
+  }
+
+  problem(): string | null {
+    return this._target.problem();
+  }
+
+  run(): Promise<IFixRunResult> {
+    return this._target.run();
+  }
+
+  /**
+   * Make the cell the active one and scroll to it; with `activate`, also
+   * bring its notebook to the front.
+   */
+  reveal(activate = true): void {
+    const notebook = this._panel.content;
+    const index = this._index();
+    if (this._panel.isDisposed || index < 0) {
+      return;
+    }
+    if (activate) {
+      this._activate?.(this._panel);
+    }
+    notebook.activeCellIndex = index;
+    notebook.deselectAll();
+    const cell: Cell | undefined = notebook.widgets[index];
+    if (cell && notebook.isAttached) {
+      notebook.scrollToCell(cell).catch(() => undefined);
+    }
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._target.lost.disconnect(this._onLost, this);
+    this._target.dispose();
+    Signal.clearData(this);
+  }
+
+  private _index(): number {
+    const model = this._panel.content.model;
+    if (this._panel.isDisposed || !model || this.model.isDisposed) {
+      return -1;
+    }
+    return Array.from(model.cells).indexOf(this.model);
+  }
+
+  private _onLost(_: unknown, reason: string): void {
+    this._lost.emit(reason);
+  }
+
+  private _panel: INotebookPanelLike;
+  private _target: IFixTarget;
+  private _activate: ((panel: INotebookPanelLike) => void) | undefined;
+  private _isDisposed = false;
+  private _lost = new Signal<this, string>(this);
+}
+
+export namespace NotebookTaskCell {
+  export interface IOptions {
+    panel: INotebookPanelLike;
+    model: ICodeCellModel;
+    target: IFixTarget;
+    activate?: (panel: INotebookPanelLike) => void;
+  }
+}
