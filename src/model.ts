@@ -19,6 +19,14 @@ import {
 } from './notebook';
 import { formatExecutionResult, summarizeOutputs } from './outputs';
 import { IChatMessage, IDoneMessage, IStatus } from './protocol';
+import {
+  ITaskNotebook,
+  ITaskState,
+  MAX_TASK_ROUNDS,
+  TaskConsent,
+  TaskSession,
+  taskTranscript
+} from './task';
 
 /**
  * The frontend knobs, from the settings registry (schema/plugin.json).
@@ -46,6 +54,10 @@ export interface IChatSettings {
   autoFix: boolean;
   /** The most rounds of a fix (sent as `max_rounds`). */
   fixRounds: number;
+  /** The most rounds of a task (sent as `max_rounds`). */
+  taskRounds: number;
+  /** Whether each cell of a task waits for Run (`ask`) or runs at once. */
+  taskConsent: TaskConsent;
 }
 
 export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
@@ -59,7 +71,9 @@ export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
   nearbyCellCount: 2,
   includeKernelVariables: false,
   autoFix: true,
-  fixRounds: 3
+  fixRounds: 3,
+  taskRounds: 5,
+  taskConsent: 'ask'
 });
 
 /**
@@ -84,9 +98,11 @@ export interface IChatEntry {
    * `execution`: a user turn carrying the outputs of code run from the panel
    * (its content is the "Execution result:" text sent to the model).
    */
-  readonly kind?: 'execution' | 'fix';
+  readonly kind?: 'execution' | 'fix' | 'task';
   /** The fix loop a `fix` entry shows. */
   readonly fix?: IFixState;
+  /** The task a `task` entry shows. */
+  readonly task?: ITaskState;
   /** The notebook context sent before a user message. */
   readonly context?: IEntryContext;
   /** The fenced code blocks of a finished answer. */
@@ -168,10 +184,31 @@ export class ChatModel implements IDisposable {
   }
 
   /**
-   * Whether an answer is being generated.
+   * Whether an answer is being generated or a task runs.
    */
   get busy(): boolean {
-    return this._current !== null;
+    return this._current !== null || this._activeTask() !== null;
+  }
+
+  /**
+   * Whether a task runs.
+   */
+  get taskRunning(): boolean {
+    return this._activeTask() !== null;
+  }
+
+  /**
+   * Whether the composer sends messages as tasks ("Run as task").
+   */
+  get taskMode(): boolean {
+    return this._taskMode;
+  }
+
+  /**
+   * Whether tasks can run here (the panel reaches notebooks).
+   */
+  get canRunTasks(): boolean {
+    return typeof this._notebook?.taskNotebook === 'function';
   }
 
   /**
@@ -264,9 +301,13 @@ export class ChatModel implements IDisposable {
     }[keyof IChatSettings];
     const flag = (key: FlagKey): boolean =>
       typeof merged[key] === 'boolean' ? merged[key] : DEFAULT_SETTINGS[key];
-    const integer = (key: keyof IChatSettings, min: number): number => {
+    const integer = (
+      key: keyof IChatSettings,
+      min: number,
+      max = Infinity
+    ): number => {
       const value = Number(merged[key]);
-      return Number.isInteger(value) && value >= min
+      return Number.isInteger(value) && value >= min && value <= max
         ? value
         : (DEFAULT_SETTINGS[key] as number);
     };
@@ -286,7 +327,12 @@ export class ChatModel implements IDisposable {
       nearbyCellCount: integer('nearbyCellCount', 0),
       includeKernelVariables: flag('includeKernelVariables'),
       autoFix: flag('autoFix'),
-      fixRounds: integer('fixRounds', 1)
+      fixRounds: integer('fixRounds', 1),
+      taskRounds: integer('taskRounds', 1, MAX_TASK_ROUNDS),
+      taskConsent:
+        merged.taskConsent === 'auto' || merged.taskConsent === 'ask'
+          ? merged.taskConsent
+          : DEFAULT_SETTINGS.taskConsent
     };
     this._notebook?.setVariablesEnabled?.(
       this._settings.includeKernelVariables
@@ -325,24 +371,7 @@ export class ChatModel implements IDisposable {
     }
     this._error = null;
     this._notice = null;
-    const cell =
-      options.context !== undefined ? options.context : this._nextContext();
-    this._pinned = null;
-    this._contextLeftOut = false;
-    const user: IChatEntry = {
-      id: UUID.uuid4(),
-      role: 'user',
-      content,
-      state: 'complete',
-      ...(cell
-        ? {
-            context: {
-              label: contextLabel(cell),
-              text: formatCellContext(cell, this.contextBudget)
-            }
-          }
-        : {})
-    };
+    const user = this._userEntry(content, options.context);
     const messages = this.buildMessages([...this._messages, user]);
     const answer: IChatEntry = {
       id: UUID.uuid4(),
@@ -368,11 +397,95 @@ export class ChatModel implements IDisposable {
   }
 
   /**
-   * Stop the answer being generated. The server ends it with `done`
-   * (`cancelled: true`); the partial answer stays in the conversation.
+   * Send a user message as a task in the current notebook: the model's code
+   * goes into new cells below the active one, runs in the kernel (after Run,
+   * when `taskConsent` is `ask`) and its outputs go back to the model, round
+   * after round until it answers without code. Returns false, showing why,
+   * when no notebook can run it; false without change when the text is blank
+   * or the panel is busy.
+   */
+  sendTask(
+    text: string,
+    options: { context?: ICellContext | null } = {}
+  ): boolean {
+    const content = tidy(text);
+    if (this._isDisposed || this.busy || content === '') {
+      return false;
+    }
+    const open = this._notebook?.taskNotebook;
+    if (!this._notebook || !open) {
+      this._setError('Notebooks are not available.');
+      return false;
+    }
+    let notebook: ITaskNotebook;
+    try {
+      notebook = open.call(this._notebook);
+    } catch (reason) {
+      this._setError(describe(reason));
+      return false;
+    }
+    const problem = notebook.problem();
+    if (problem) {
+      notebook.dispose();
+      this._setError(problem);
+      return false;
+    }
+    this._error = null;
+    this._notice = null;
+    const user = this._userEntry(content, options.context);
+    const messages = this.buildMessages([...this._messages, user]);
+    const id = UUID.uuid4();
+    const session = new TaskSession({
+      id,
+      client: this._client,
+      notebook,
+      messages,
+      maxRounds: this._settings.taskRounds,
+      consent: this._settings.taskConsent,
+      maxTokens: this._settings.maxTokens,
+      temperature: this._settings.temperature
+    });
+    this._tasks.set(id, session);
+    const entry: IChatEntry = {
+      id,
+      role: 'assistant',
+      kind: 'task',
+      content: '',
+      state: 'streaming',
+      task: session.state
+    };
+    this._messages = [...this._messages, user, entry];
+    session.changed.connect(this._onTaskChanged, this);
+    this._emitChanged();
+    session.start();
+    return true;
+  }
+
+  /**
+   * Turn "Run as task" on or off.
+   */
+  setTaskMode(on: boolean): void {
+    if (this._taskMode !== on) {
+      this._taskMode = on;
+      this._emitChanged();
+    }
+  }
+
+  /**
+   * The tasks shown in the conversation, by entry id.
+   */
+  taskSession(entryId: string): TaskSession | null {
+    return this._tasks.get(entryId) ?? null;
+  }
+
+  /**
+   * Stop the answer being generated, or the task that runs. The server ends
+   * it with `done` (`cancelled: true`); the partial answer stays in the
+   * conversation. A cell of the task that runs is not interrupted.
    */
   cancel(): void {
     this._current?.stream.cancel();
+    this._activeTask()?.stop();
   }
 
   /**
@@ -657,6 +770,7 @@ export class ChatModel implements IDisposable {
     this._current = null;
     current?.stream.cancel();
     this._disposeFixes();
+    this._disposeTasks();
     this._messages = [];
     this._error = null;
     this._notice = null;
@@ -681,11 +795,25 @@ export class ChatModel implements IDisposable {
     entries: ReadonlyArray<IChatEntry> = this._messages
   ): IChatMessage[] {
     const result: IChatMessage[] = [];
+    const push = (role: IChatMessage['role'], content: string): void => {
+      const last = result[result.length - 1];
+      if (last && last.role === role) {
+        last.content = `${last.content}\n\n${content}`;
+      } else {
+        result.push({ role, content });
+      }
+    };
     const system = this._settings.systemPrompt.trim();
     if (system) {
       result.push({ role: 'system', content: system });
     }
     for (const entry of entries) {
+      if (entry.kind === 'task') {
+        for (const turn of entry.task ? taskTranscript(entry.task) : []) {
+          push(turn.role, turn.content);
+        }
+        continue;
+      }
       if (
         entry.role === 'assistant' &&
         (entry.state === 'streaming' ||
@@ -703,12 +831,7 @@ export class ChatModel implements IDisposable {
       const content = entry.context
         ? `${entry.context.text}\n\n${entry.content}`
         : entry.content;
-      const last = result[result.length - 1];
-      if (last && last.role === entry.role) {
-        last.content = `${last.content}\n\n${content}`;
-      } else {
-        result.push({ role: entry.role, content });
-      }
+      push(entry.role, content);
     }
     return result;
   }
@@ -721,6 +844,7 @@ export class ChatModel implements IDisposable {
     this._current?.stream.cancel();
     this._current = null;
     this._disposeFixes();
+    this._disposeTasks();
     Signal.disconnectReceiver(this);
     Signal.clearData(this);
   }
@@ -777,6 +901,92 @@ export class ChatModel implements IDisposable {
       return;
     }
     this.startFix(args.target);
+  }
+
+  private _onTaskChanged(session: TaskSession, state: ITaskState): void {
+    const active = session.active;
+    this._updateEntry(
+      session.id,
+      old => ({
+        ...old,
+        task: state,
+        state: active
+          ? 'streaming'
+          : state.status === 'done'
+            ? 'complete'
+            : state.status === 'stopped'
+              ? 'cancelled'
+              : 'error'
+      }),
+      false
+    );
+    if (!active && state.answer && !this._answered.has(session.id)) {
+      // The final answer is a normal answer of the conversation.
+      this._answered.add(session.id);
+      const answer: IChatEntry = {
+        id: UUID.uuid4(),
+        role: 'assistant',
+        content: state.answer,
+        state: 'complete',
+        codeBlocks: extractCodeBlocks(state.answer),
+        ...(state.tokensPerSecond !== undefined
+          ? { tokensPerSecond: state.tokensPerSecond }
+          : {})
+      };
+      const index = this._messages.findIndex(e => e.id === session.id);
+      const messages = [...this._messages];
+      messages.splice(index + 1, 0, answer);
+      this._messages = messages;
+    }
+    if (!active && state.tokensPerSecond !== undefined) {
+      this._lastTokensPerSecond = state.tokensPerSecond;
+    }
+    this._emitChanged();
+  }
+
+  private _activeTask(): TaskSession | null {
+    for (const session of this._tasks.values()) {
+      if (session.active) {
+        return session;
+      }
+    }
+    return null;
+  }
+
+  private _disposeTasks(): void {
+    for (const session of this._tasks.values()) {
+      session.dispose();
+    }
+    this._tasks.clear();
+    this._answered.clear();
+  }
+
+  /**
+   * A user message with the notebook context of `pendingContext` (or
+   * `context` when given; null sends none), trimmed to the budget; the
+   * pinned cell is used up.
+   */
+  private _userEntry(
+    content: string,
+    context: ICellContext | null | undefined
+  ): IChatEntry {
+    const cell = context !== undefined ? context : this._nextContext();
+    this._pinned = null;
+    this._contextLeftOut = false;
+    return {
+      id: UUID.uuid4(),
+      role: 'user',
+      content,
+      state: 'complete',
+      ...(cell
+        ? {
+            context: {
+              label: contextLabel(cell),
+              text: formatCellContext(cell, this.contextBudget)
+            }
+          }
+        : {})
+    };
   }
 
   private _disposeFixes(): void {
@@ -851,12 +1061,15 @@ export class ChatModel implements IDisposable {
 
   private _updateEntry(
     id: string,
-    update: (entry: IChatEntry) => IChatEntry
+    update: (entry: IChatEntry) => IChatEntry,
+    emit = true
   ): void {
     this._messages = this._messages.map(entry =>
       entry.id === id ? update(entry) : entry
     );
-    this._emitChanged();
+    if (emit) {
+      this._emitChanged();
+    }
   }
 
   private _setError(error: string | null): void {
@@ -879,6 +1092,10 @@ export class ChatModel implements IDisposable {
   private _copy: ((text: string) => void) | null;
   private _pinned: ICellContext | null = null;
   private _fixes = new Map<string, FixSession>();
+  private _tasks = new Map<string, TaskSession>();
+  /** The tasks whose final answer was added as an entry. */
+  private _answered = new Set<string>();
+  private _taskMode = false;
   private _runTargets = new Map<string, () => IFixTarget | null>();
   private _contextLeftOut = false;
   private _running = false;
