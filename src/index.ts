@@ -35,6 +35,8 @@ export * from './model';
 export * from './notebook';
 export * from './outputs';
 export * from './protocol';
+export * from './task';
+export * from './taskcells';
 export { ChatPanel } from './widgets';
 
 /**
@@ -45,6 +47,7 @@ export namespace CommandIDs {
   export const askAboutCell = 'opencodeinterpreter:ask-about-cell';
   export const explainCell = 'opencodeinterpreter:explain-cell';
   export const fixCell = 'opencodeinterpreter:fix-cell';
+  export const runTask = 'opencodeinterpreter:run-task';
 }
 
 const PLUGIN_ID = 'opencodeinterpreter-lab:plugin';
@@ -85,7 +88,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const notebook = notebookTracker
       ? new NotebookBridge({
           tracker: notebookTracker,
-          translator: translator ?? undefined
+          translator: translator ?? undefined,
+          activate: widget => {
+            if (widget.id) {
+              app.shell.activateById(widget.id);
+            }
+          }
         })
       : undefined;
     const model = new ChatModel({
@@ -160,6 +168,35 @@ const plugin: JupyterFrontEndPlugin<void> = {
         model.fixActiveCell();
       }
     });
+    app.commands.addCommand(CommandIDs.runTask, {
+      label: trans.__('Run a Task in the Notebook with the Assistant'),
+      caption: trans.__(
+        'The assistant writes cells in the current notebook, runs them and reads their outputs until it can answer; with `text`, runs that message, else opens the panel in task mode'
+      ),
+      icon: args => (args.isPalette ? undefined : assistantIcon),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            text: {
+              type: 'string',
+              description: 'The task; without it the panel opens in task mode'
+            }
+          }
+        }
+      },
+      isEnabled: () => !!notebookTracker?.currentWidget && !model.busy,
+      execute: args => {
+        showPanel();
+        const text = typeof args.text === 'string' ? args.text : '';
+        if (text.trim()) {
+          return model.sendTask(text);
+        }
+        model.setTaskMode(true);
+        panel.focusInput();
+        return true;
+      }
+    });
     // The Fix button of a cell opens the panel (automatic fixes do not
     // take the focus from the notebook).
     notebook?.fixRequested.connect((_, args) => {
@@ -171,13 +208,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.commands.notifyCommandChanged(CommandIDs.askAboutCell);
       app.commands.notifyCommandChanged(CommandIDs.explainCell);
       app.commands.notifyCommandChanged(CommandIDs.fixCell);
+      app.commands.notifyCommandChanged(CommandIDs.runTask);
     });
 
     for (const command of [
       CommandIDs.open,
       CommandIDs.askAboutCell,
       CommandIDs.explainCell,
-      CommandIDs.fixCell
+      CommandIDs.fixCell,
+      CommandIDs.runTask
     ]) {
       palette?.addItem({
         command,

@@ -10,6 +10,7 @@ import { IFixRound, IFixState } from '../fix';
 import { ChatModel, IChatEntry } from '../model';
 import { CodeToolbar, IToolbarAnchor, placeToolbars } from './CodeActions';
 import { MarkdownView } from './MarkdownView';
+import { TaskEntry } from './TaskView';
 
 /**
  * Props shared by the views of the panel.
@@ -242,6 +243,17 @@ const Message = React.memo(function Message(props: IMessageProps): JSX.Element {
   const { entry, trans } = props;
   if (entry.kind === 'fix' && entry.fix) {
     return <FixEntry {...props} fix={entry.fix} />;
+  }
+  if (entry.kind === 'task' && entry.task) {
+    return (
+      <TaskEntry
+        entryId={entry.id}
+        task={entry.task}
+        model={props.model}
+        rendermime={props.rendermime}
+        trans={trans}
+      />
+    );
   }
   const author =
     entry.kind === 'execution'
@@ -640,14 +652,17 @@ function PendingContext(props: IChatViewProps): JSX.Element | null {
 }
 
 /**
- * The input box with Send and Stop. Enter sends, Shift+Enter adds a line.
+ * The input box with Send and Stop, and the "Run as task" switch. Enter
+ * sends (as a task when the switch is on), Ctrl/Cmd+Enter runs as a task,
+ * Shift+Enter adds a line.
  */
 function Composer(props: IChatViewProps): JSX.Element {
   const { model, trans } = props;
   const [draft, setDraft] = React.useState('');
+  const taskMode = model.taskMode && model.canRunTasks;
 
-  const submit = (): void => {
-    if (model.send(draft)) {
+  const submit = (asTask = taskMode): void => {
+    if (asTask ? model.sendTask(draft) : model.send(draft)) {
       setDraft('');
     }
   };
@@ -659,7 +674,8 @@ function Composer(props: IChatViewProps): JSX.Element {
       !event.nativeEvent.isComposing
     ) {
       event.preventDefault();
-      submit();
+      const asTask = (event.ctrlKey || event.metaKey) && model.canRunTasks;
+      submit(asTask || taskMode);
     }
   };
 
@@ -672,18 +688,46 @@ function Composer(props: IChatViewProps): JSX.Element {
       <textarea
         className="jp-oci-input"
         aria-label={trans.__('Message to the assistant')}
-        placeholder={trans.__('Ask about code… (Enter to send)')}
+        placeholder={
+          taskMode
+            ? trans.__('Describe a task to run in the notebook… (Enter to run)')
+            : trans.__('Ask about code… (Enter to send)')
+        }
         rows={3}
         value={draft}
         onChange={event => setDraft(event.target.value)}
         onKeyDown={onKeyDown}
       />
       <div className="jp-oci-composer-actions">
+        {model.canRunTasks && (
+          <label
+            className="jp-oci-task-toggle"
+            title={trans.__(
+              'Run as task: the assistant writes cells in the notebook, runs them and reads their outputs until it can answer (Ctrl+Enter runs one message as a task)'
+            )}
+          >
+            <input
+              type="checkbox"
+              className="jp-oci-task-toggle-input"
+              checked={taskMode}
+              onChange={event => model.setTaskMode(event.target.checked)}
+            />
+            {trans.__('Run as task')}
+          </label>
+        )}
         <button
           type="button"
           className="jp-Button jp-mod-styled jp-mod-reject jp-oci-stop"
-          aria-label={trans.__('Stop generating')}
-          title={trans.__('Stop generating')}
+          aria-label={
+            model.busy && model.taskRunning
+              ? trans.__('Stop the task')
+              : trans.__('Stop generating')
+          }
+          title={
+            model.busy && model.taskRunning
+              ? trans.__('Stop the task')
+              : trans.__('Stop generating')
+          }
           disabled={!model.busy}
           onClick={() => model.cancel()}
         >
@@ -692,12 +736,18 @@ function Composer(props: IChatViewProps): JSX.Element {
         <button
           type="button"
           className="jp-Button jp-mod-styled jp-mod-accept jp-oci-send"
-          aria-label={trans.__('Send message')}
-          title={trans.__('Send message (Enter)')}
+          aria-label={
+            taskMode ? trans.__('Run as task') : trans.__('Send message')
+          }
+          title={
+            taskMode
+              ? trans.__('Run the message as a task in the notebook (Enter)')
+              : trans.__('Send message (Enter)')
+          }
           disabled={model.busy || draft.trim() === ''}
-          onClick={submit}
+          onClick={() => submit()}
         >
-          {trans.__('Send')}
+          {taskMode ? trans.__('Run task') : trans.__('Send')}
         </button>
       </div>
     </div>
