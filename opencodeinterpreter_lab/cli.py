@@ -3,7 +3,8 @@
 - ``model``: resolve (assemble or download) the configured model now and print its path;
 - ``fix NOTEBOOK``: run a notebook in a fresh kernel, fixing failing cells with the fix loop (exit 0: all pass);
 - ``bench stream``: the streaming benchmark (WebSocket vs raw llama-cpp-python, warm vs cold first token);
-- ``bench fix``: fix rate and latency of the fix loop on the built-in failing cells.
+- ``bench fix``: fix rate and latency of the fix loop on the built-in failing cells;
+- ``bench humaneval``: HumanEval pass@1 in one mode: single answers, self-feedback or oracle feedback.
 """
 
 from __future__ import annotations
@@ -120,6 +121,13 @@ def _cmd_bench_fix(args: argparse.Namespace) -> int:
     return main(_engine(args), args.rounds, args.limit, Path(args.output) if args.output else None, only)
 
 
+def _cmd_bench_humaneval(args: argparse.Namespace) -> int:
+    from .bench_humaneval import main
+
+    output = Path(args.output) if args.output else None
+    return main(_engine(args), args.mode, args.rounds, args.limit, args.stride, output)
+
+
 def _engine(args: argparse.Namespace) -> LlamaEngine:
     """The engine the server would use, with the command line's model choice."""
     from .engine import LlamaEngine
@@ -180,6 +188,18 @@ def build_parser() -> argparse.ArgumentParser:
     fixes.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
     fixes.add_argument("--output", help="write per-case results as JSON lines here")
     fixes.set_defaults(run=_cmd_bench_fix)
+    humaneval = which.add_parser("humaneval", help="HumanEval pass@1 without, with self- and with oracle feedback")
+    humaneval.add_argument(
+        "--mode", choices=("single", "self-feedback", "oracle-feedback"), default="single", help="(default single)"
+    )
+    humaneval.add_argument("--rounds", type=int, default=3, help="self-feedback rounds per problem (default 3)")
+    humaneval.add_argument("--limit", type=int, help="only the first N problems (after --stride)")
+    humaneval.add_argument("--stride", type=int, default=1, help="every K-th problem: a fixed subset (default 1)")
+    humaneval.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
+    humaneval.add_argument("--model-path", help="a local GGUF file instead")
+    humaneval.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
+    humaneval.add_argument("--output", help="write per-problem results as JSON lines here")
+    humaneval.set_defaults(run=_cmd_bench_humaneval)
     return parser
 
 

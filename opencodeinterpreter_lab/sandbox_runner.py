@@ -12,6 +12,7 @@ import io
 import json
 import resource
 import sys
+from typing import Any
 
 MARK = "@@opencodeinterpreter-result@@"
 SHOWN_CHARS = 300
@@ -34,7 +35,7 @@ def error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:SHOWN_CHARS]
 
 
-def describe_failure(statement: ast.stmt, source: str, namespace: dict, error: BaseException) -> str:
+def describe_failure(statement: ast.stmt, source: str, namespace: dict[str, Any], error: BaseException) -> str:
     """What a failing test statement checked: input, expected and actual values where it is a plain comparison."""
     text = ast.get_source_segment(source, statement) or ""
     test = statement.test if isinstance(statement, ast.Assert) else None
@@ -51,8 +52,8 @@ def describe_failure(statement: ast.stmt, source: str, namespace: dict, error: B
     return f"Failed: {text[:SHOWN_CHARS]}\nIt raised {error_text(error)}"
 
 
-def run(job: dict) -> dict:
-    solution: dict = {"__name__": "__solution__"}
+def run(job: dict[str, Any]) -> dict[str, str]:
+    solution: dict[str, Any] = {"__name__": "__solution__"}
     try:
         exec(compile(job["program"], "<solution>", "exec"), solution)
     except MemoryError:
@@ -84,8 +85,7 @@ def main() -> None:
     sys.stdin = io.StringIO("")  # input() reads end of file instead of waiting
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         result = run(job)
-    sys.__stdout__.write(MARK + json.dumps(result) + "\n")
-    sys.__stdout__.flush()
+    print(MARK + json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
