@@ -263,6 +263,8 @@ async def run_humaneval(
     kernel = KernelExecutor(timeout=RUN_TIMEOUT_S, memory_limit_mb=MEMORY_MB) if mode == "self-feedback" else None
     if kernel is not None:
         await kernel.start()
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
     sink = output.open("w") if output else None
     try:
         with tqdm(problems, desc=f"HumanEval {mode}", unit="problem", file=sys.stderr) as bar:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from scripted import Outbox, ScriptedEngine
 
 from opencodeinterpreter_lab import cli
 from opencodeinterpreter_lab.chat import ChatSession, GenerationDefaults
-from opencodeinterpreter_lab.engine import ChatMessage, LlamaEngine, Usage
+from opencodeinterpreter_lab.engine import LlamaEngine
 from opencodeinterpreter_lab.execution import ExecutionResult, KernelExecutor
 from opencodeinterpreter_lab.fixer import FixTask, fix_cell, relevant_cells
 
@@ -60,24 +59,6 @@ async def test_a_failed_round_feeds_its_error_back_and_the_loop_refines(engine: 
         assert len(outcome.rounds) >= 2
         assert outcome.status == "fixed", outcome
         assert len(executor.codes) == len(outcome.rounds)
-
-
-class ScriptedEngine:
-    """Answers from a script: injects answers the real model cannot be made to give on demand."""
-
-    def __init__(self, *answers: str) -> None:
-        self.answers = list(answers)
-
-    def generate(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float) -> Any:
-        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-
-        class Stream:
-            usage = Usage(prompt_tokens=10, completion_tokens=5)
-
-            async def __aiter__(self) -> AsyncIterator[str]:
-                yield answer
-
-        return Stream()
 
 
 class NeverRuns:
@@ -253,24 +234,6 @@ async def test_a_fix_waiting_for_the_user_can_be_cancelled(connect: Any) -> None
     late = await client.receive()
     assert late["type"] == "error"
     assert "No request 'f2'" in late["message"]
-
-
-class Outbox(list[dict[str, Any]]):
-    """Collects what a session sends, and lets a test wait for a message without polling."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._arrived = asyncio.Event()
-
-    def __call__(self, message: dict[str, Any]) -> None:
-        self.append(message)
-        self._arrived.set()
-
-    async def wait_for(self, message_type: str) -> dict[str, Any]:
-        while not (found := [m for m in self if m["type"] == message_type]):
-            self._arrived.clear()
-            await self._arrived.wait()
-        return found[-1]
 
 
 async def test_the_client_answers_for_the_proposals_round_even_after_a_round_without_code() -> None:

@@ -1,0 +1,48 @@
+"""Test doubles for faults and states the real model cannot be made to produce on demand."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from opencodeinterpreter_lab.engine import ChatMessage, Usage
+
+
+class ScriptedEngine:
+    """Answers from a script: injects answers the real model cannot be made to give on demand."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.prompts: list[list[ChatMessage]] = []
+        """The conversation each answer was asked for."""
+
+    def generate(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float) -> Any:
+        self.prompts.append(list(messages))
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+        class Stream:
+            usage = Usage(prompt_tokens=10, completion_tokens=5)
+
+            async def __aiter__(self) -> AsyncIterator[str]:
+                yield answer
+
+        return Stream()
+
+
+class Outbox(list[dict[str, Any]]):
+    """Collects what a session sends, and lets a test wait for a message without polling."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._arrived = asyncio.Event()
+
+    def __call__(self, message: dict[str, Any]) -> None:
+        self.append(message)
+        self._arrived.set()
+
+    async def wait_for(self, message_type: str) -> dict[str, Any]:
+        while not (found := [m for m in self if m["type"] == message_type]):
+            self._arrived.clear()
+            await self._arrived.wait()
+        return found[-1]
