@@ -192,16 +192,10 @@ def _feedback(intro: str) -> Any:
     return message
 
 
-def _remind(messages: list[ChatMessage], code: str, result: ExecutionResult) -> list[ChatMessage]:
-    return [*messages, {"role": "user", "content": "That is the code that just failed. Change it."}]
-
-
 POLICIES: dict[Mode, LoopPolicy] = {
-    "single": LoopPolicy(feedback=_feedback(""), on_repeat=_remind),
-    "self-feedback": LoopPolicy(
-        feedback=_feedback("Running it failed:"), on_repeat=_remind, temperatures=(0.0, RETRY_TEMPERATURE)
-    ),
-    "oracle-feedback": LoopPolicy(feedback=_feedback("It fails a hidden test:"), on_repeat=_remind),
+    "single": LoopPolicy(feedback=_feedback("")),
+    "self-feedback": LoopPolicy(feedback=_feedback("Running it failed:"), temperatures=(0.0, RETRY_TEMPERATURE)),
+    "oracle-feedback": LoopPolicy(feedback=_feedback("It fails a hidden test:")),
 }
 
 

@@ -84,12 +84,14 @@ def _size(output: Output, mime: str) -> str:
 
 
 # One expression, evaluated through a silent request's user_expressions: it leaves nothing in the user's namespace
-# and bounds every repr. Lists the given names' types, shapes or lengths, DataFrame columns, dtypes and values.
+# and bounds every repr. Lists the given names' types, shapes or lengths, DataFrame columns, labels (when not
+# 0..n-1), dtypes and values.
 _DESCRIBE_VARIABLES = """(lambda ns, names, r: '\\n'.join(
     n + ': ' + type(v).__name__
     + (' shape=' + str(v.shape) if hasattr(v, 'shape') else ' len=' + str(len(v)) if hasattr(v, '__len__') else '')
     + (' dtype=' + str(v.dtype) if hasattr(v, 'dtype') else '')
     + (' columns=' + r([*v.columns]) if hasattr(v, 'columns') else '')
+    + (' index=' + r([*v.index[:6]]) if hasattr(v, 'iloc') and type(v.index).__name__ != 'RangeIndex' else '')
     + (' = ' + r(v) if not hasattr(v, 'shape') else '')
     for n, v in ((n, ns[n]) for n in names if n in ns)
     if type(v).__name__ not in ('module', 'function', 'builtin_function_or_method', 'type')

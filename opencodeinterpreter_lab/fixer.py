@@ -17,7 +17,7 @@ from typing import Literal
 
 from .engine import ChatMessage, LlamaEngine, Usage
 from .execution import ExecutionResult, Executor
-from .loop import LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, total_usage
+from .loop import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, total_usage
 
 FIX_SYSTEM_PROMPT = (
     "You fix failing Jupyter notebook cells. Reply with one short sentence saying what was wrong, then the "
@@ -35,7 +35,7 @@ FixStatus = Literal["fixed", "failed", "no_code", "unchanged"]
 _STATUS: dict[LoopEnd, FixStatus] = {
     "passed": "fixed",
     "no_code": "no_code",
-    "repeated": "unchanged",
+    "refused": "unchanged",
     "max_rounds": "failed",
     "answered": "no_code",  # not reached: the fix policy asks again for code
 }
@@ -72,12 +72,14 @@ def build_fix_prompt(task: FixTask) -> list[ChatMessage]:
         parts.append(f"Earlier cells:\n```{fence}\n" + "\n\n".join(task.context) + "\n```")
     if task.variables:
         parts.append(f"Variables:\n{task.variables}")
+    if rebound := shadowed_builtins(task.context, task.source) if task.language == "python" else []:
+        parts.append(f"Note: earlier cells rebind the built-in {', '.join(rebound)}.")
     parts.append(f"This cell fails:\n```{fence}\n{task.source}\n```")
     parts.append(f"Error:\n{task.failure.summary(ERROR_CHARS)}")
     return [{"role": "system", "content": FIX_SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
-UNCHANGED_WARNING = "\n\nKeeping this code as it is does not work: it fails with exactly this error. Change it."
+UNCHANGED_WARNING = "Keeping this code as it is does not work: it fails with exactly this error. Change it."
 
 
 def feedback_message(result: ExecutionResult) -> ChatMessage:
@@ -85,14 +87,31 @@ def feedback_message(result: ExecutionResult) -> ChatMessage:
 
 
 def fix_policy(task: FixTask) -> LoopPolicy:
-    def restart(messages: list[ChatMessage], code: str, failure: ExecutionResult) -> list[ChatMessage]:
-        # Small models anchor on their previous turn: start over from the first prompt with a warning rather than
-        # go on from the answer that repeated the failing code.
+    def restart(messages: list[ChatMessage], objection: str, last_run: LastRun | None) -> list[ChatMessage]:
+        # Small models anchor on their previous turn: start over from the first prompt (for the code that ran last)
+        # with the objection, rather than go on from the answer that was refused.
+        code, failure = last_run or (task.source, task.failure)
         system, prompt = build_fix_prompt(FixTask(code, failure, task.context, task.variables, task.language))
-        return [system, {"role": "user", "content": prompt["content"] + UNCHANGED_WARNING}]
+        return [system, {"role": "user", "content": prompt["content"] + "\n\n" + objection}]
+
+    def objection(code: str) -> str | None:
+        hidden = guarded_names(task.source, code) if task.language == "python" else []
+        if not hidden:
+            return None
+        names = ", ".join(hidden)
+        return (
+            f"Do not guard with if/try: the cell must still set {names}. Fix the cause of the error so that the "
+            "cell does its work."
+        )
 
     # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it.
-    return LoopPolicy(feedback=feedback_message, on_repeat=restart, temperatures=(0.0, RETRY_TEMPERATURE))
+    return LoopPolicy(
+        feedback=feedback_message,
+        redirect=restart,
+        objection=objection,
+        repeat_objection=UNCHANGED_WARNING,
+        temperatures=(0.0, RETRY_TEMPERATURE),
+    )
 
 
 async def fix_cell(
@@ -125,7 +144,7 @@ async def fix_cell(
         return FixOutcome(status, passing, result.rounds)
     message = {
         "no_code": "The model answered without a code block.",
-        "unchanged": "The model kept proposing the code that fails.",
+        "unchanged": "The model kept proposing the code that fails, or code that only hides the error.",
         "failed": f"No fix passed within {max_rounds} rounds.",
     }[status]
     return FixOutcome(status, task.source, result.rounds, message)
@@ -138,12 +157,12 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
 def used_names(source: str) -> set[str]:
-    """Names a cell reads (Python; a regex fallback for code that does not parse)."""
+    """Names a cell reads, built-ins included (Python; a regex fallback for code that does not parse)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return set(_IDENTIFIER.findall(source)) - _BUILTINS
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - _BUILTINS
+        return set(_IDENTIFIER.findall(source))
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def defined_names(source: str) -> set[str]:
@@ -166,13 +185,13 @@ def defined_names(source: str) -> set[str]:
 def relevant_cells(earlier: Sequence[str], source: str, max_chars: int = CONTEXT_CHARS) -> list[str]:
     """The earlier cells that define names ``source`` uses, latest definitions first, within ``max_chars``.
 
-    A failing cell's root cause is often where its names were defined; cells that define nothing it uses are noise
-    that costs prompt-evaluation time.
+    A failing cell's root cause is often where its names were defined (a built-in rebound by an earlier cell, too);
+    cells that define nothing it uses are noise that costs prompt-evaluation time.
     """
     needed = used_names(source)
     defined = [defined_names(cell) for cell in earlier]
     known = set().union(*defined) if defined else set()
-    for name in needed - known:  # a misspelt name: the cells defining what it was probably meant to be
+    for name in needed - known - _BUILTINS:  # a misspelt name: the cells defining what it was probably meant to be
         needed.update(difflib.get_close_matches(name, known, n=2, cutoff=0.75))
     chosen: list[int] = []
     budget = max_chars
@@ -185,3 +204,32 @@ def relevant_cells(earlier: Sequence[str], source: str, max_chars: int = CONTEXT
             budget -= len(earlier[index])
             needed -= defines
     return [earlier[i] for i in sorted(chosen)]
+
+
+def _unconditional_bindings(statements: Sequence[ast.stmt]) -> set[str]:
+    """Names bound by statements that always run: not under an if, a try or a loop."""
+    names: set[str] = set()
+    for statement in statements:
+        if isinstance(statement, ast.With | ast.AsyncWith):
+            names |= _unconditional_bindings(statement.body)
+        elif not isinstance(statement, ast.If | ast.Try | ast.For | ast.AsyncFor | ast.While | ast.Match):
+            names |= defined_names(ast.unparse(statement))
+    return names
+
+
+def guarded_names(original: str, fix: str) -> list[str]:
+    """Names the original cell always sets that the fix sets only under an if or a try: a fix that hides the error
+    (``if match: order_id = ...``) instead of fixing it."""
+    try:
+        original_tree, fix_tree = ast.parse(original), ast.parse(fix)
+    except SyntaxError:
+        return []
+    always = _unconditional_bindings(fix_tree.body)
+    sometimes = defined_names(fix) - always
+    return sorted(_unconditional_bindings(original_tree.body) & sometimes)
+
+
+def shadowed_builtins(earlier: Sequence[str], source: str) -> list[str]:
+    """Built-in names ``source`` uses that an earlier cell rebinds (``list = [...]``): a classic notebook trap."""
+    rebound = set().union(*(defined_names(cell) for cell in earlier)) if earlier else set()
+    return sorted(used_names(source) & rebound & _BUILTINS)

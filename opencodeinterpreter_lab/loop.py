@@ -17,9 +17,10 @@ from .engine import ChatMessage, LlamaEngine, Usage
 from .execution import ExecutionResult, Executor
 from .feedback import last_code_block, prose, same_code
 
-LoopEnd = Literal["passed", "answered", "no_code", "repeated", "max_rounds"]
+LoopEnd = Literal["passed", "answered", "no_code", "refused", "max_rounds"]
 """Why the loop ended: a clean run (when the policy stops there); an answer without code (when that ends it); the
-last round without code, or with the code that was just run, while a run was wanted; or out of rounds."""
+last round without code while code was wanted, or with code that was not run (the code that just ran, or code the
+policy objected to); or out of rounds."""
 
 
 @dataclass
@@ -72,13 +73,24 @@ class LoopCallbacks:
 NO_CODE_RETRY: ChatMessage = {"role": "user", "content": "Reply with the complete code in a fenced code block."}
 
 
+LastRun = tuple[str, ExecutionResult]
+"""The code run last and what it did."""
+
+
+def append_objection(messages: list[ChatMessage], objection: str, last_run: LastRun | None) -> list[ChatMessage]:
+    """The simplest redirect: tell the model, in the conversation."""
+    return [*messages, {"role": "user", "content": objection}]
+
+
 @dataclass(frozen=True)
 class LoopPolicy:
     feedback: Callable[[ExecutionResult], ChatMessage]
     """The message that tells the model what running its code did."""
-    on_repeat: Callable[[list[ChatMessage], str, ExecutionResult], list[ChatMessage]]
-    """The conversation to go on with when the model proposes the code that just ran (given that code and its
-    result) instead of running it again."""
+    redirect: Callable[[list[ChatMessage], str, LastRun | None], list[ChatMessage]] = append_objection
+    """The conversation to go on with when an answer's code is not run, given the objection to it."""
+    objection: Callable[[str], str | None] = lambda code: None
+    """Why not to run this code, if anything does (beyond repeating the last run, which is never run again)."""
+    repeat_objection: str = "That is the code that just ran. Change it."
     stop_when_passed: bool = True
     """Stop at the first clean run (fixes) or feed its output back and go on (tasks)."""
     code_required: bool = True
@@ -96,7 +108,7 @@ async def run_loop(
     language: str = "python",
     callbacks: LoopCallbacks | None = None,
     max_tokens: int = 768,
-    last_run: tuple[str, ExecutionResult] | None = None,
+    last_run: LastRun | None = None,
 ) -> LoopResult:
     """Generate, run and refine for up to ``max_rounds`` rounds. Cancel by cancelling the awaiting task.
 
@@ -122,8 +134,10 @@ async def run_loop(
                 return LoopResult("answered", rounds)
             messages = [*messages, {"role": "assistant", "content": loop_round.answer}, NO_CODE_RETRY]
             continue
-        if last_run is not None and same_code(loop_round.code, last_run[0]):
-            messages = policy.on_repeat(messages, *last_run)
+        repeated = last_run is not None and same_code(loop_round.code, last_run[0])
+        objection = policy.repeat_objection if repeated else policy.objection(loop_round.code)
+        if objection:
+            messages = policy.redirect(messages, objection, last_run)
             continue
         hooks.on_proposal(loop_round)
         loop_round.result = await executor.execute(loop_round.code)
@@ -135,4 +149,4 @@ async def run_loop(
     last = rounds[-1]
     if last.code is None:
         return LoopResult("no_code", rounds)
-    return LoopResult("repeated" if last.result is None else "max_rounds", rounds)
+    return LoopResult("refused" if last.result is None else "max_rounds", rounds)

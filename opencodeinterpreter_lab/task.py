@@ -43,12 +43,11 @@ def task_feedback(result: ExecutionResult) -> ChatMessage:
     return {"role": "user", "content": f"It failed:\n{summary}\nFix it, or change the approach."}
 
 
-def _remind(messages: list[ChatMessage], code: str, result: ExecutionResult) -> list[ChatMessage]:
-    return [*messages, {"role": "user", "content": REPEAT_REMINDER}]
-
-
 TASK_POLICY = LoopPolicy(
-    feedback=task_feedback, on_repeat=_remind, stop_when_passed=False, code_required=False, temperatures=(0.0,)
+    feedback=task_feedback,
+    repeat_objection=REPEAT_REMINDER,
+    stop_when_passed=False,
+    code_required=False,
 )
 
 

@@ -14,7 +14,14 @@ from opencodeinterpreter_lab import cli
 from opencodeinterpreter_lab.chat import ChatSession, GenerationDefaults
 from opencodeinterpreter_lab.engine import LlamaEngine
 from opencodeinterpreter_lab.execution import ExecutionResult, KernelExecutor
-from opencodeinterpreter_lab.fixer import FixTask, fix_cell, relevant_cells
+from opencodeinterpreter_lab.fixer import (
+    FixTask,
+    build_fix_prompt,
+    fix_cell,
+    guarded_names,
+    relevant_cells,
+    shadowed_builtins,
+)
 
 SQRT_SETUP = ["import math\nvalues = [1, 4, 9]"]
 SQRT_CELL = "roots = [math.sqroot(v) for v in values]\nprint(roots)"
@@ -248,3 +255,39 @@ async def test_the_client_answers_for_the_proposals_round_even_after_a_round_wit
     done = await sent.wait_for("done")
     assert done["outcome"] == {"status": "fixed", "source": proposal["code"], "rounds": 2, "message": ""}
     assert not [m for m in sent if m["type"] == "error"]
+
+
+def test_fixes_that_only_hide_the_error_are_recognised() -> None:
+    original = "match = re.search(text, r'#(\\d+)')\norder_id = int(match.group(1))"
+    guarded = (
+        "match = re.search(text, r'#(\\d+)')\nif match:\n    order_id = int(match.group(1))\nelse:\n    order_id = None"
+    )
+    assert guarded_names(original, guarded) == ["order_id"]
+    assert guarded_names("avg = df['s'].mean()", "try:\n    avg = df['s'].mean()\nexcept KeyError:\n    pass") == [
+        "avg"
+    ]
+    assert guarded_names(original, "order_id = int(re.search(r'#(\\d+)', text).group(1))") == []
+    assert guarded_names("total = 0\nfor x in xs:\n    total += x", "total = sum(xs)") == []
+
+
+async def test_a_guard_that_hides_the_error_is_not_run_and_the_model_is_told() -> None:
+    guarded = "Check first.\n```python\nif 'sqroot' in dir(math):\n    roots = [math.sqroot(v) for v in values]\n```"
+    fixed = "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\nprint(roots)\n```"
+    engine: Any = ScriptedEngine(guarded, fixed)
+    async with KernelExecutor(timeout=30) as kernel:
+        await kernel.execute(SQRT_SETUP[0])
+        outcome = await fix_cell(engine, kernel, FixTask(SQRT_CELL, FAILED, SQRT_SETUP), max_rounds=3)
+    assert outcome.status == "fixed"
+    assert [r.result is not None for r in outcome.rounds] == [False, True], "the guarded answer never ran"
+    restarted = engine.prompts[1]
+    assert len(restarted) == 2, "the conversation starts over from the first prompt"
+    assert "must still set roots" in restarted[1]["content"]
+
+
+def test_earlier_cells_rebinding_a_builtin_are_context_and_named_in_the_prompt() -> None:
+    earlier = ["list = [3, 1, 2]\ntotal = sum(list)", "unrelated = 1"]
+    cell = "letters = list(set('banana'))"
+    assert relevant_cells(earlier, cell) == [earlier[0]]
+    assert shadowed_builtins(earlier, cell) == ["list"]
+    prompt = build_fix_prompt(FixTask(cell, FAILED, relevant_cells(earlier, cell)))[1]["content"]
+    assert "earlier cells rebind the built-in list" in prompt
