@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import base64
 import contextlib
 import time
 from collections.abc import Iterable
@@ -77,10 +78,21 @@ def _is_figure(data: dict[str, Any]) -> bool:
 
 
 def _size(output: Output, mime: str) -> str:
+    """``, 640x480, 23 KB`` as far as known: from the output's metadata, else from a PNG's header."""
     meta = output.get("metadata", {}).get(mime, {})
+    value = output.get("data", {}).get(mime, "")
+    encoded = _text(value) if isinstance(value, str | list) else ""
+    dimensions = ""
     if isinstance(meta, dict) and "width" in meta and "height" in meta:
-        return f", {meta['width']}x{meta['height']}"
-    return ""
+        dimensions = f", {meta['width']}x{meta['height']}"
+    elif mime == "image/png" and encoded:
+        with contextlib.suppress(ValueError):
+            header = base64.b64decode(encoded[:32] + "=" * (-len(encoded[:32]) % 4))
+            if header[:8] == b"\x89PNG\r\n\x1a\n" and len(header) >= 24:
+                dimensions = f", {int.from_bytes(header[16:20], 'big')}x{int.from_bytes(header[20:24], 'big')}"
+    if mime.startswith("image/") and encoded and not mime.endswith("svg+xml"):
+        return f"{dimensions}, {len(encoded) * 3 // 4 // 1024 + 1} KB"
+    return dimensions
 
 
 # One expression, evaluated through a silent request's user_expressions: it leaves nothing in the user's namespace

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
+
 from opencodeinterpreter_lab.execution import ExecutionResult
 from opencodeinterpreter_lab.feedback import (
     ErrorInfo,
@@ -64,11 +68,22 @@ def test_output_summaries_keep_head_and_tail_and_note_rich_outputs() -> None:
     summary = ExecutionResult("ok", [long_stream, image]).summary(max_chars=500)
     assert summary.startswith("line 0\nline 1\n")
     assert "characters cut" in summary
-    assert "[image/png output, 640x480]" in summary
+    assert "[image/png output, 640x480, 1 KB]" in summary
     assert "<Figure" not in summary
     assert ExecutionResult("ok", []).summary() == "(no output)"
     assert strip_ansi("\x1b[1;31mred\x1b[0m") == "red"
     assert head_and_tail("abcdef", 10) == "abcdef"
+
+
+def test_an_image_without_metadata_is_summarised_with_its_size_from_its_header() -> None:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 300, 200, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\0" + b"\xff" * 900 for _ in range(200)))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    image = {"output_type": "display_data", "data": {"image/png": base64.b64encode(png).decode()}, "metadata": {}}
+    assert ExecutionResult("ok", [image]).summary() == "[image/png output, 300x200, 1 KB]"
 
 
 def test_code_blocks_are_extracted_even_when_the_last_is_unclosed() -> None:
