@@ -432,7 +432,14 @@ export class ChatModel implements IDisposable {
     }
     this._error = null;
     this._notice = null;
-    const user = this._userEntry(content, options.context);
+    // An empty active cell says nothing about the task (and small models
+    // echo it): leave it out.
+    const context =
+      options.context !== undefined ? options.context : this._nextContext();
+    const user = this._userEntry(
+      content,
+      context && isBlankContext(context) ? null : context
+    );
     const messages = this.buildMessages([...this._messages, user]);
     const id = UUID.uuid4();
     const session = new TaskSession({
@@ -1153,6 +1160,18 @@ function executionEntry(entry: IChatEntry, result: IRunResult): IChatEntry {
       executionCount: result.executionCount
     }
   };
+}
+
+/**
+ * Whether a cell context carries nothing: an empty cell, with no nearby
+ * cells or variables.
+ */
+function isBlankContext(context: ICellContext): boolean {
+  return (
+    context.source.trim() === '' &&
+    !context.nearby?.length &&
+    !context.variables?.trim()
+  );
 }
 
 /**

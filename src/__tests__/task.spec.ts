@@ -192,6 +192,14 @@ describe('tasks in the chat model', () => {
     expect(model.sendTask('Again')).toBe(false);
   });
 
+  it('leaves an empty active cell out of the task', () => {
+    setUp();
+    bridge.context = { ...bridge.context!, source: '  ' };
+    expect(model.sendTask('Go')).toBe(true);
+    expect(sent('task')[0].messages).toEqual([{ role: 'user', content: 'Go' }]);
+    expect(model.messages[0].context).toBeUndefined();
+  });
+
   it('asks before each cell, runs it, sends its outputs and ends with the final answer', async () => {
     const id = start();
     token(id, 1, 'Define x.\n```python\nx = 6 * 7\n```');
