@@ -28,6 +28,7 @@ FIX_SYSTEM_PROMPT = (
 CONTEXT_CHARS = 1500
 ERROR_CHARS = 1200
 RETRY_TEMPERATURE = 0.5
+REFUSED_TEMPERATURE = 0.9
 MAX_CELL_CHARS = 12_000
 """Longer cells cannot be rewritten within one answer by the small models this runs on."""
 
@@ -104,13 +105,15 @@ def fix_policy(task: FixTask) -> LoopPolicy:
             "cell does its work."
         )
 
-    # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it.
+    # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it, and more after an
+    # answer that repeated the failing code or only hid the error.
     return LoopPolicy(
         feedback=feedback_message,
         redirect=restart,
         objection=objection,
         repeat_objection=UNCHANGED_WARNING,
         temperatures=(0.0, RETRY_TEMPERATURE),
+        refused_temperature=REFUSED_TEMPERATURE,
     )
 
 

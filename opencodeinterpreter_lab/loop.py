@@ -97,6 +97,8 @@ class LoopPolicy:
     """An answer without code is asked again for code (fixes), or is the final answer (tasks)."""
     temperatures: Sequence[float] = (0.0,)
     """Round n samples at ``temperatures[n - 1]``, the last one for later rounds."""
+    refused_temperature: float | None = None
+    """At least this temperature for a round after a refused answer: the model repeating itself is stuck."""
 
 
 async def run_loop(
@@ -116,11 +118,14 @@ async def run_loop(
     """
     hooks = callbacks or LoopCallbacks()
     rounds: list[Round] = []
+    refused = False
     for number in range(1, max_rounds + 1):
         loop_round = Round(number)
         rounds.append(loop_round)
         started = time.perf_counter()
         temperature = policy.temperatures[min(number, len(policy.temperatures)) - 1]
+        if refused and policy.refused_temperature is not None:
+            temperature = max(temperature, policy.refused_temperature)
         generation = engine.generate(messages, max_tokens=max_tokens, temperature=temperature)
         loop_round.usage = generation.usage
         async for piece in generation:
@@ -136,6 +141,7 @@ async def run_loop(
             continue
         repeated = last_run is not None and same_code(loop_round.code, last_run[0])
         objection = policy.repeat_objection if repeated else policy.objection(loop_round.code)
+        refused = bool(objection)
         if objection:
             messages = policy.redirect(messages, objection, last_run)
             continue
