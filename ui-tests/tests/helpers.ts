@@ -80,3 +80,65 @@ export function watchPageErrors(
     }
   });
 }
+
+/**
+ * A log of the messages of requests that run code (`fix`, `task`) that the
+ * page exchanged with the assistant's WebSocket: requests, `cancel` and
+ * `execution_result` sent; `proposal`, `done` and `error` received; tokens
+ * counted; with the seconds since the call. Attach it to a failed test to
+ * tell a slow or silent server from a frontend that ignored a message. Call
+ * before the panel is opened.
+ */
+export function recordLoopMessages(page: IJupyterLabPageFixture): string[] {
+  const log: string[] = [];
+  const start = Date.now();
+  const tokens = new Map<string, number>();
+  const note = (direction: string, message: any): void => {
+    const seconds = ((Date.now() - start) / 1000).toFixed(1);
+    const id = String(message.id ?? '').slice(0, 8);
+    if (message.type === 'token') {
+      tokens.set(id, (tokens.get(id) ?? 0) + 1);
+      return;
+    }
+    const details =
+      message.type === 'proposal'
+        ? ` round=${message.round} code=${JSON.stringify(message.code)}`
+        : message.type === 'done'
+          ? ` cancelled=${message.cancelled} outcome=${JSON.stringify(message.outcome ?? null)}`
+          : message.type === 'error'
+            ? ` message=${JSON.stringify(message.message)}`
+            : message.type === 'execution_result'
+              ? ` round=${message.round} status=${message.status} outputs=${JSON.stringify(message.outputs).slice(0, 200)}`
+              : '';
+    log.push(
+      `${seconds}s ${direction} ${message.type} ${id} tokens=${tokens.get(id) ?? 0}${details}`
+    );
+  };
+  page.on('websocket', socket => {
+    if (!socket.url().includes('/api/opencodeinterpreter/')) {
+      return;
+    }
+    const parse = (payload: string | Buffer): any => {
+      try {
+        return JSON.parse(String(payload));
+      } catch {
+        return null;
+      }
+    };
+    socket.on('framesent', frame => {
+      const message = parse(frame.payload);
+      if (
+        ['fix', 'task', 'cancel', 'execution_result'].includes(message?.type)
+      ) {
+        note('sent', message);
+      }
+    });
+    socket.on('framereceived', frame => {
+      const message = parse(frame.payload);
+      if (['token', 'proposal', 'done', 'error'].includes(message?.type)) {
+        note('received', message);
+      }
+    });
+  });
+  return log;
+}
