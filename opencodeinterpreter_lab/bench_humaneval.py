@@ -22,7 +22,7 @@ import statistics
 import sys
 import textwrap
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -184,7 +184,7 @@ class SelfTests:
         return ExecutionResult("error", [*run.outputs, error])
 
 
-def _feedback(intro: str) -> Any:
+def _feedback(intro: str) -> Callable[[ExecutionResult], ChatMessage]:
     def message(result: ExecutionResult) -> ChatMessage:
         text = f"{intro}\n{result.summary(FEEDBACK_CHARS)}\n{FIX_REQUEST}"
         return {"role": "user", "content": text}
