@@ -97,8 +97,10 @@ async function runTask(
 const ENDED = /^(done|stopped|failed|interrupted)$/;
 
 /**
- * Two steps, the second on the output of the first. The model answers from
- * memory what it can; a count of files it must compute.
+ * Two steps, the second on the output of the first; a count of files the
+ * model must compute (what it can, it answers from memory, without a cell).
+ * Qwen2.5-Coder-1.5B at temperature 0 writes both steps into one cell, so
+ * the test approves every cell it proposes, one or more.
  */
 const TWO_STEPS =
   'Step 1: use code to find how many files are in the current directory. Step 2: in a new cell, print that number plus one.';
