@@ -32,7 +32,7 @@ import {
  * results so far) is read, then a sentence and a code block at ~10 tokens/s;
  * minutes when the CPU is shared.
  */
-const ROUND_TIMEOUT = 180_000;
+const ROUND_TIMEOUT = 300_000;
 /** Page, kernel and model, plus the rounds of a test. */
 const setup = 120_000;
 
