@@ -161,10 +161,11 @@ class ChatSession:
         conversation: list[ChatMessage] = [{"role": m.role, "content": m.content} for m in request.messages]
         max_rounds = request.max_rounds or self._defaults.task_rounds
         max_tokens = request.max_tokens or self._defaults.max_tokens
+        temperature = self._defaults.temperature if request.temperature is None else request.temperature
 
         async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> tuple[Usage, list[Round], Json]:
             outcome = await run_task(
-                self._engine, executor, conversation, max_rounds, request.language, callbacks, max_tokens
+                self._engine, executor, conversation, max_rounds, request.language, callbacks, max_tokens, temperature
             )
             return outcome.loop.usage, outcome.loop.rounds, task_outcome_json(outcome)
 

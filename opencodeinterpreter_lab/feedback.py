@@ -101,12 +101,19 @@ def extract_code_blocks(markdown: str) -> list[tuple[str, str]]:
 
 
 def last_code_block(markdown: str, language: str = "python") -> str | None:
-    """The code the model proposes: the last block in ``language`` (or untagged), else the last block at all."""
+    """The code the model proposes: the last block in ``language``, else the last untagged one, else the last one."""
     blocks = extract_code_blocks(markdown)
     if not blocks:
         return None
-    matching = [code for lang, code in blocks if lang in ("", language, _ALIASES.get(language, language))]
-    return (matching or [code for _, code in blocks])[-1]
+    tagged = [code for lang, code in blocks if lang in (language, _ALIASES.get(language, language))]
+    untagged = [code for lang, code in blocks if not lang]  # often the output the model expects, after the code
+    return (tagged or untagged or [code for _, code in blocks])[-1]
+
+
+def first_code_block_end(markdown: str) -> int | None:
+    """Where the first closed code block of ``markdown`` ends, if there is one."""
+    match = _FENCE.search(markdown)
+    return match.end() if match else None
 
 
 def prose(markdown: str) -> str:

@@ -21,7 +21,8 @@ from .loop import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, 
 
 FIX_SYSTEM_PROMPT = (
     "You fix failing Jupyter notebook cells. Reply with one short sentence saying what was wrong, then the "
-    "complete corrected cell in a single fenced code block. The earlier cells have already run: do not repeat them. "
+    "complete corrected cell in a single fenced code block. The earlier cells have already run: do not repeat them; "
+    "when the cause is in one of them, repair it in this cell (redefine or convert what is needed). "
     "Fix the cause; never hide the error with try/except or an if that skips the work. Change only what is needed "
     "and keep the cell's intent. Libraries are current (pandas 2, NumPy 2): APIs they removed do not exist."
 )

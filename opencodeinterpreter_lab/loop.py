@@ -15,7 +15,7 @@ from typing import Literal
 
 from .engine import ChatMessage, LlamaEngine, Usage
 from .execution import ExecutionResult, Executor
-from .feedback import last_code_block, prose, same_code
+from .feedback import first_code_block_end, last_code_block, prose, same_code
 
 LoopEnd = Literal["passed", "answered", "no_code", "refused", "max_rounds"]
 """Why the loop ended: a clean run (when the policy stops there); an answer without code (when that ends it); the
@@ -97,6 +97,9 @@ class LoopPolicy:
     """An answer without code is asked again for code (fixes), or is the final answer (tasks)."""
     temperatures: Sequence[float] = (0.0,)
     """Round n samples at ``temperatures[n - 1]``, the last one for later rounds."""
+    one_step: bool = False
+    """Stop each answer at the end of its first code block, and run that block: what a model writes after its code
+    (often the output it expects, in a block of its own) would be made up."""
     refused_temperature: float | None = None
     """At least this temperature for a round after a refused answer: the model repeating itself is stuck."""
 
@@ -133,6 +136,10 @@ async def run_loop(
                 loop_round.first_token_s = time.perf_counter() - started
             loop_round.answer += piece
             hooks.on_token(number, piece)
+            if policy.one_step and "`" in piece and (end := first_code_block_end(loop_round.answer)) is not None:
+                loop_round.answer = loop_round.answer[:end]
+                generation.cancel()
+                break
         loop_round.code = last_code_block(loop_round.answer, language)
         if loop_round.code is None:
             if not policy.code_required:

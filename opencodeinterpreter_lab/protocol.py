@@ -67,6 +67,7 @@ class TaskRequest(BaseModel):
     language: str = Field(default="python", max_length=40)
     max_rounds: int | None = Field(default=None, ge=1, le=20)
     max_tokens: int | None = Field(default=None, ge=1, le=65536)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
 
 
 class ExecutionResultMessage(BaseModel):

@@ -17,11 +17,14 @@ from .loop import LoopCallbacks, LoopPolicy, LoopResult, run_loop
 OUTPUT_CHARS = 1500
 
 TASK_SYSTEM_PROMPT = (
-    "You solve the user's task in their Jupyter notebook ({language} kernel). To run code, reply with one short "
-    "sentence and one fenced code block: it is inserted as a new cell and run, and you are shown its output. Work "
-    "in small steps; variables persist between cells. When the task is done, reply with the final answer in plain "
-    "text, without any code block."
+    "You solve the user's task by running code in their Jupyter notebook ({language} kernel). Do not work results "
+    "out yourself: to get any result, reply with one short sentence and one fenced code block; it is inserted as a "
+    "new cell and run, and you are shown its output. The user's variables already exist in the kernel: use them, "
+    "never redefine them with made-up values. Work in small steps; variables persist between cells. When the task "
+    "is done, reply with the final answer in plain text, without any code block."
 )
+FIRST_STEP = "\n\n(Start with the code to run for the first step.)"
+"""Appended to the task: small models follow an instruction next to where they answer better than a system one."""
 REPEAT_REMINDER = "You just ran that code; its output is above. Go on with the next step, or give the final answer."
 
 TaskStatus = Literal["answered", "max_rounds", "repeated"]
@@ -43,12 +46,15 @@ def task_feedback(result: ExecutionResult) -> ChatMessage:
     return {"role": "user", "content": f"It failed:\n{summary}\nFix it, or change the approach."}
 
 
-TASK_POLICY = LoopPolicy(
-    feedback=task_feedback,
-    repeat_objection=REPEAT_REMINDER,
-    stop_when_passed=False,
-    code_required=False,
-)
+def task_policy(temperature: float = 0.0) -> LoopPolicy:
+    return LoopPolicy(
+        feedback=task_feedback,
+        repeat_objection=REPEAT_REMINDER,
+        stop_when_passed=False,
+        code_required=False,
+        one_step=True,
+        temperatures=(temperature,),
+    )
 
 
 def task_messages(conversation: Sequence[ChatMessage], language: str = "python") -> list[ChatMessage]:
@@ -57,7 +63,10 @@ def task_messages(conversation: Sequence[ChatMessage], language: str = "python")
     if conversation and conversation[0]["role"] == "system":
         system += "\n\n" + conversation[0]["content"]
         conversation = conversation[1:]
-    return [{"role": "system", "content": system}, *conversation]
+    messages: list[ChatMessage] = [{"role": "system", "content": system}, *conversation]
+    if messages[-1]["role"] == "user":
+        messages[-1] = {"role": "user", "content": messages[-1]["content"] + FIRST_STEP}
+    return messages
 
 
 async def run_task(
@@ -68,13 +77,14 @@ async def run_task(
     language: str = "python",
     callbacks: LoopCallbacks | None = None,
     max_tokens: int = 768,
+    temperature: float = 0.0,
 ) -> TaskOutcome:
     """Run the task the conversation's last message asks for. Cancel by cancelling the awaiting task."""
     loop = await run_loop(
         engine,
         executor,
         task_messages(conversation, language),
-        TASK_POLICY,
+        task_policy(temperature),
         max_rounds,
         language,
         callbacks,

@@ -27,6 +27,9 @@ class ScriptedEngine:
             async def __aiter__(self) -> AsyncIterator[str]:
                 yield answer
 
+            def cancel(self) -> None:
+                pass
+
         return Stream()
 
 

@@ -91,6 +91,7 @@ def test_code_blocks_are_extracted_even_when_the_last_is_unclosed() -> None:
     assert extract_code_blocks(answer) == [("python", "x = 1"), ("bash", "echo hi"), ("python", "y = 2")]
     assert last_code_block(answer) == "y = 2"
     assert last_code_block("```\nz = 3\n```") == "z = 3"
+    assert last_code_block("```python\nprint(4)\n```\nOutput:\n```\n4\n```") == "print(4)", "not the expected output"
     assert last_code_block("```bash\nls\n```") == "ls", "any block beats none"
     assert last_code_block("no code here") is None
     assert prose("The typo.\n```python\nx = 1\n```\n") == "The typo."

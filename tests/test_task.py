@@ -13,23 +13,22 @@ from opencodeinterpreter_lab.engine import ChatMessage, LlamaEngine
 from opencodeinterpreter_lab.execution import KernelExecutor
 from opencodeinterpreter_lab.task import run_task
 
-SQUARES: list[ChatMessage] = [
-    {
-        "role": "user",
-        "content": "Use Python to compute the sum of the squares of the integers from 1 to 20 and print it. "
-        "Then tell me the result.",
-    }
+# The task is about the user's data, which the model cannot know without running code.
+READINGS = "import random\nrandom.seed(7)\nreadings = [random.randint(0, 1000) for _ in range(50)]"
+LARGEST: list[ChatMessage] = [
+    {"role": "user", "content": "What is the largest value in the list readings in my notebook, and at which index?"}
 ]
 
 
 async def test_a_task_runs_its_code_reads_the_output_and_answers(engine: LlamaEngine) -> None:
     async with KernelExecutor(timeout=30) as kernel:
-        outcome = await run_task(engine, kernel, SQUARES, max_rounds=4)
+        await kernel.execute(READINGS)
+        outcome = await run_task(engine, kernel, LARGEST, max_rounds=4)
         runs = [r for r in outcome.loop.rounds if r.result is not None]
         assert runs, "the model ran code"
-        assert any(r.result is not None and r.result.ok and "2870" in r.result.summary() for r in runs)
+        assert any(r.result is not None and r.result.ok and "999" in r.result.summary() for r in runs)
         assert outcome.status == "answered", outcome
-        assert "2870" in outcome.answer
+        assert "999" in outcome.answer and "40" in outcome.answer
         assert "```" not in outcome.answer
 
 
@@ -49,7 +48,7 @@ def code(source: str) -> str:
 async def test_a_failing_step_is_reported_to_the_model_and_the_task_goes_on(failing: str, reported: str) -> None:
     engine: Any = ScriptedEngine(code(failing), code("print(6 * 7)"), "The answer is 42.")
     async with KernelExecutor(timeout=3) as kernel:
-        outcome = await run_task(engine, kernel, SQUARES, max_rounds=5)
+        outcome = await run_task(engine, kernel, LARGEST, max_rounds=5)
     assert outcome.status == "answered"
     assert outcome.answer == "The answer is 42."
     first, second = (r.result for r in outcome.loop.rounds[:2])
@@ -62,13 +61,13 @@ async def test_a_failing_step_is_reported_to_the_model_and_the_task_goes_on(fail
 async def test_code_that_just_ran_is_not_run_again_and_rounds_are_bounded() -> None:
     engine: Any = ScriptedEngine(code("print(1)"))
     async with KernelExecutor(timeout=10) as kernel:
-        outcome = await run_task(engine, kernel, SQUARES, max_rounds=3)
+        outcome = await run_task(engine, kernel, LARGEST, max_rounds=3)
     assert [r.result is not None for r in outcome.loop.rounds] == [True, False, False]
     assert outcome.status == "repeated"
     assert outcome.message
     engine = ScriptedEngine(code("x = 1"), code("x += 1"), code("x *= 3"))
     async with KernelExecutor(timeout=10) as kernel:
-        outcome = await run_task(engine, kernel, SQUARES, max_rounds=3)
+        outcome = await run_task(engine, kernel, LARGEST, max_rounds=3)
     assert outcome.status == "max_rounds"
     assert len(outcome.loop.rounds) == 3
 
@@ -81,7 +80,8 @@ async def test_the_panel_protocol_runs_a_task_in_the_clients_kernel(connect: Any
     client = await connect()
     proposals = []
     async with KernelExecutor(timeout=30) as kernel:  # plays the user's live kernel
-        await client.send({"type": "task", "id": "t1", "messages": SQUARES, "max_rounds": 4})
+        await kernel.execute(READINGS)
+        await client.send({"type": "task", "id": "t1", "messages": LARGEST, "max_rounds": 4})
         while True:
             message = await client.receive()
             if message.get("id") != "t1":
@@ -106,7 +106,7 @@ async def test_the_panel_protocol_runs_a_task_in_the_clients_kernel(connect: Any
     assert proposals
     outcome = message["outcome"]
     assert outcome["status"] == "answered"
-    assert "2870" in outcome["answer"]
+    assert "999" in outcome["answer"]
     assert outcome["rounds"] == len(proposals) + 1
 
 
@@ -114,7 +114,7 @@ async def test_a_task_waiting_for_consent_is_cancelled_by_stop() -> None:
     sent = Outbox()
     engine: Any = ScriptedEngine(code("print(1)"))
     session = ChatSession(engine, GenerationDefaults(), sent)
-    session.handle(json.dumps({"type": "task", "id": "t", "messages": SQUARES}))
+    session.handle(json.dumps({"type": "task", "id": "t", "messages": LARGEST}))
     await sent.wait_for("proposal")
     session.handle(json.dumps({"type": "cancel", "id": "t"}))
     done = await sent.wait_for("done")
@@ -125,8 +125,8 @@ async def test_a_task_waiting_for_consent_is_cancelled_by_stop() -> None:
     "message",
     [
         {"type": "task", "id": "t", "messages": []},
-        {"type": "task", "id": "t", "messages": SQUARES, "max_rounds": 0},
-        {"type": "task", "id": "t", "messages": SQUARES, "max_rounds": 21},
+        {"type": "task", "id": "t", "messages": LARGEST, "max_rounds": 0},
+        {"type": "task", "id": "t", "messages": LARGEST, "max_rounds": 21},
         {"type": "task", "id": "t", "messages": [{"role": "robot", "content": "hi"}]},
     ],
 )
@@ -137,3 +137,16 @@ async def test_malformed_tasks_are_refused_with_a_clear_error(message: dict[str,
     error = await sent.wait_for("error")
     assert error["id"] == "t"
     assert error["message"].startswith("Invalid task message")
+
+
+async def test_a_task_step_ends_at_its_first_code_block_and_imagined_output_is_not_run() -> None:
+    imagined = "Counting.\n```python\nprint(len(readings))\n```\nOutput:\n```python\n50\n```\nSo 50."
+    engine: Any = ScriptedEngine(imagined, "There are 50 readings.")
+    async with KernelExecutor(timeout=10) as kernel:
+        await kernel.execute(READINGS)
+        outcome = await run_task(engine, kernel, LARGEST, max_rounds=3)
+    first = outcome.loop.rounds[0]
+    assert first.code == "print(len(readings))"
+    assert first.answer == "Counting.\n```python\nprint(len(readings))\n```"
+    assert engine.prompts[1][-2] == {"role": "assistant", "content": first.answer}
+    assert outcome.answer == "There are 50 readings."
