@@ -81,7 +81,7 @@ async def test_the_panel_protocol_runs_a_task_in_the_clients_kernel(connect: Any
     proposals = []
     async with KernelExecutor(timeout=30) as kernel:  # plays the user's live kernel
         await kernel.execute(READINGS)
-        await client.send({"type": "task", "id": "t1", "messages": LARGEST, "max_rounds": 4})
+        await client.send({"type": "task", "id": "t1", "messages": LARGEST, "max_rounds": 4, "temperature": 0})
         while True:
             message = await client.receive()
             if message.get("id") != "t1":
