@@ -34,8 +34,8 @@ from .task import run_task
 Json = dict[str, Any]
 Send = Callable[[Json], None]
 """Deliver one message to the client; must not raise (a closed connection is the transport's business)."""
-LoopRun = Awaitable[tuple[Usage, list[Round], Json]]
-"""A loop's usage, rounds and outcome (as sent in ``done``)."""
+LoopSummary = tuple[Usage, list[Round], Json]
+"""A finished loop's usage, rounds and outcome (as sent in ``done``)."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class ChatSession:
         )
         max_rounds = request.max_rounds or self._defaults.fix_rounds
 
-        async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> tuple[Usage, list[Round], Json]:
+        async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> LoopSummary:
             outcome = await fix_cell(self._engine, executor, task, max_rounds, callbacks)
             return outcome.usage, outcome.rounds, fix_outcome_json(outcome)
 
@@ -163,7 +163,7 @@ class ChatSession:
         max_tokens = request.max_tokens or self._defaults.max_tokens
         temperature = self._defaults.temperature if request.temperature is None else request.temperature
 
-        async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> tuple[Usage, list[Round], Json]:
+        async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> LoopSummary:
             outcome = await run_task(
                 self._engine, executor, conversation, max_rounds, request.language, callbacks, max_tokens, temperature
             )
@@ -171,7 +171,9 @@ class ChatSession:
 
         self._start_loop(request.id, run)
 
-    def _start_loop(self, request_id: str, run: Callable[[LiveNotebookExecutor, LoopCallbacks], LoopRun]) -> None:
+    def _start_loop(
+        self, request_id: str, run: Callable[[LiveNotebookExecutor, LoopCallbacks], Awaitable[LoopSummary]]
+    ) -> None:
         """Run a loop whose code the client executes: relay its tokens and proposals, then its outcome."""
         executor = LiveNotebookExecutor()
 
