@@ -24,6 +24,7 @@ import {
   IProposalMessage,
   isFixOutcome
 } from './protocol';
+import { appendRoundText, ensureRound, updateRound } from './rounds';
 
 /**
  * The most characters of the variables summary sent with a fix.
@@ -316,7 +317,7 @@ export class FixSession implements IDisposable {
       ...this._state,
       status: 'running',
       applied: true,
-      rounds: this._withRound(round, r => ({
+      rounds: updateRound(this._state.rounds, round, r => ({
         ...r,
         result: { status: 'running', text: '' }
       }))
@@ -350,7 +351,7 @@ export class FixSession implements IDisposable {
     this._setState({
       ...this._state,
       status: 'streaming',
-      rounds: this._withRound(round, r => ({
+      rounds: updateRound(this._state.rounds, round, r => ({
         ...r,
         result: {
           status: result.status,
@@ -370,9 +371,7 @@ export class FixSession implements IDisposable {
       return;
     }
     const round = fix.round;
-    const rounds = this._state.rounds.some(r => r.round === round)
-      ? this._withRound(round, r => ({ ...r, text: r.text + text }))
-      : [...this._state.rounds, { round, text }];
+    const rounds = appendRoundText(this._state.rounds, round, text);
     this._setState({ ...this._state, round, rounds });
   }
 
@@ -381,9 +380,7 @@ export class FixSession implements IDisposable {
       return;
     }
     const round = proposal.round;
-    const base = this._state.rounds.some(r => r.round === round)
-      ? this._state.rounds
-      : [...this._state.rounds, { round, text: '' }];
+    const base = ensureRound(this._state.rounds, round);
     const before =
       round > 1
         ? (this._state.rounds.find(r => r.round === round - 1)?.code ??
@@ -471,13 +468,6 @@ export class FixSession implements IDisposable {
 
   private _proposedCode(): string | undefined {
     return this._state.rounds.find(r => r.round === this._state.round)?.code;
-  }
-
-  private _withRound(
-    round: number,
-    update: (r: IFixRound) => IFixRound
-  ): IFixRound[] {
-    return this._state.rounds.map(r => (r.round === round ? update(r) : r));
   }
 
   private _finish(

@@ -29,6 +29,7 @@ import {
   ITaskOutcome,
   isTaskOutcome
 } from './protocol';
+import { appendRoundText, ensureRound, updateRound } from './rounds';
 
 /**
  * Whether each proposed cell waits for the user's Run (`ask`) or runs at
@@ -315,9 +316,7 @@ export class TaskSession implements IDisposable {
       return;
     }
     const round = task.round;
-    const steps = this._state.steps.some(s => s.round === round)
-      ? this._withStep(round, s => ({ ...s, text: s.text + text }))
-      : [...this._state.steps, { round, text }];
+    const steps = appendRoundText(this._state.steps, round, text);
     this._setState({ ...this._state, round, steps });
   }
 
@@ -326,9 +325,7 @@ export class TaskSession implements IDisposable {
       return;
     }
     const round = proposal.round;
-    const base = this._state.steps.some(s => s.round === round)
-      ? this._state.steps
-      : [...this._state.steps, { round, text: '' }];
+    const base = ensureRound(this._state.steps, round);
     this._setState({
       ...this._state,
       round,
@@ -420,7 +417,7 @@ export class TaskSession implements IDisposable {
     this._setState({
       ...this._state,
       status: 'streaming',
-      steps: this._withStep(round, s => ({
+      steps: updateRound(this._state.steps, round, s => ({
         ...s,
         feedback: formatExecutionResult(result.outputs)
       }))
@@ -536,7 +533,7 @@ export class TaskSession implements IDisposable {
   private _updateCell(round: number, change: Partial<ITaskStepCell>): void {
     this._setState({
       ...this._state,
-      steps: this._withStep(round, s => ({
+      steps: updateRound(this._state.steps, round, s => ({
         ...s,
         cell: {
           label: '',
@@ -548,13 +545,6 @@ export class TaskSession implements IDisposable {
         }
       }))
     });
-  }
-
-  private _withStep(
-    round: number,
-    update: (s: ITaskStep) => ITaskStep
-  ): ITaskStep[] {
-    return this._state.steps.map(s => (s.round === round ? update(s) : s));
   }
 
   private _finish(

@@ -1,0 +1,50 @@
+/**
+ * The per-round entries of a loop shown in the panel (a fix's rounds, a
+ * task's steps): pure, immutable updates shared by both state machines.
+ */
+
+/**
+ * What every round entry has: its number and its streamed text.
+ */
+export interface IRoundEntry {
+  readonly round: number;
+  readonly text: string;
+}
+
+/**
+ * `entries` with the entry of `round` replaced by `update(entry)`.
+ */
+export function updateRound<T extends IRoundEntry>(
+  entries: ReadonlyArray<T>,
+  round: number,
+  update: (entry: T) => T
+): T[] {
+  return entries.map(e => (e.round === round ? update(e) : e));
+}
+
+/**
+ * `entries` with an entry for `round`: an empty one is appended when missing
+ * (the other fields of a round entry are optional).
+ */
+export function ensureRound<T extends IRoundEntry>(
+  entries: ReadonlyArray<T>,
+  round: number
+): ReadonlyArray<T> {
+  return entries.some(e => e.round === round)
+    ? entries
+    : [...entries, { round, text: '' } as T];
+}
+
+/**
+ * `entries` with `text` appended to the streamed text of `round`.
+ */
+export function appendRoundText<T extends IRoundEntry>(
+  entries: ReadonlyArray<T>,
+  round: number,
+  text: string
+): T[] {
+  return updateRound(ensureRound(entries, round), round, e => ({
+    ...e,
+    text: e.text + text
+  }));
+}
