@@ -21,6 +21,7 @@ import {
   openPanel,
   PANEL,
   PLUGIN_ID,
+  recordLoopMessages,
   RUN_TIMEOUT,
   setSetting,
   watchPageErrors
@@ -37,65 +38,6 @@ const TEST_TIMEOUT = 120_000 + ANSWER_TIMEOUT;
 
 const SETUP = 'import math\nvalues = [1, 4, 9]';
 const FAILING = 'roots = [math.sqroot(v) for v in values]\nprint(roots)';
-
-/**
- * A log of the fix messages the page exchanged with the assistant's
- * WebSocket (`fix`, `cancel`, `execution_result` sent; `proposal`, `done`,
- * `error` received; tokens counted), with the seconds since the test began:
- * attached to a failed test to tell a slow or silent server from a frontend
- * that ignored a message. Call before the panel is opened.
- */
-function recordFixMessages(page: IJupyterLabPageFixture): string[] {
-  const log: string[] = [];
-  const start = Date.now();
-  const tokens = new Map<string, number>();
-  const note = (direction: string, message: any): void => {
-    const seconds = ((Date.now() - start) / 1000).toFixed(1);
-    const id = String(message.id ?? '').slice(0, 8);
-    if (message.type === 'token') {
-      tokens.set(id, (tokens.get(id) ?? 0) + 1);
-      return;
-    }
-    const details =
-      message.type === 'proposal'
-        ? ` round=${message.round} code=${JSON.stringify(message.code)}`
-        : message.type === 'done'
-          ? ` cancelled=${message.cancelled} outcome=${JSON.stringify(message.outcome ?? null)}`
-          : message.type === 'error'
-            ? ` message=${JSON.stringify(message.message)}`
-            : message.type === 'execution_result'
-              ? ` round=${message.round} status=${message.status}`
-              : '';
-    log.push(
-      `${seconds}s ${direction} ${message.type} ${id} tokens=${tokens.get(id) ?? 0}${details}`
-    );
-  };
-  page.on('websocket', socket => {
-    if (!socket.url().includes('/api/opencodeinterpreter/')) {
-      return;
-    }
-    const parse = (payload: string | Buffer): any => {
-      try {
-        return JSON.parse(String(payload));
-      } catch {
-        return null;
-      }
-    };
-    socket.on('framesent', frame => {
-      const message = parse(frame.payload);
-      if (['fix', 'cancel', 'execution_result'].includes(message?.type)) {
-        note('sent', message);
-      }
-    });
-    socket.on('framereceived', frame => {
-      const message = parse(frame.payload);
-      if (['token', 'proposal', 'done', 'error'].includes(message?.type)) {
-        note('received', message);
-      }
-    });
-  });
-  return log;
-}
 
 /**
  * The sources of the cells of the current notebook, read from its model.
@@ -194,7 +136,7 @@ test.describe('Failing cells are fixed from their traceback', () => {
 
   test.beforeEach(({ page }) => {
     failures.length = 0;
-    fixMessages = recordFixMessages(page);
+    fixMessages = recordLoopMessages(page);
     watchPageErrors(page, failures);
   });
 
