@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .cells import relevant_cells, used_names
 from .engine import LlamaEngine
 from .execution import KernelExecutor
 from .fix_cases import FIX_CASES, FixCase
-from .fixer import FixTask, fix_cell, relevant_cells, used_names
+from .fix_cases_held_out import HELD_OUT_CASES
+from .fixer import FixTask, fix_cell
 from .loop import LoopCallbacks, Round
 
 
@@ -70,11 +72,19 @@ async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, r
     )
 
 
+CASE_SETS: dict[str, tuple[FixCase, ...]] = {"main": FIX_CASES, "held-out": HELD_OUT_CASES}
+"""``main`` is the set the prompts were developed on; ``held-out`` was written later, blind to them."""
+
+
 async def run_fix_benchmark(
-    engine: LlamaEngine, rounds: int = 3, limit: int | None = None, only: Sequence[str] = ()
+    engine: LlamaEngine,
+    rounds: int = 3,
+    limit: int | None = None,
+    only: Sequence[str] = (),
+    case_set: str = "main",
 ) -> list[CaseResult]:
     await asyncio.get_running_loop().run_in_executor(None, engine.load)
-    cases = [case for case in FIX_CASES if not only or case.id in only][:limit]
+    cases = [case for case in CASE_SETS[case_set] if not only or case.id in only][:limit]
     results = []
     async with KernelExecutor(timeout=30) as kernel:
         for number, case in enumerate(cases, start=1):
@@ -109,10 +119,17 @@ def summarize(results: list[CaseResult], rounds: int) -> str:
     return "\n".join(lines)
 
 
-def main(engine: LlamaEngine, rounds: int, limit: int | None, output: Path | None, only: Sequence[str] = ()) -> int:
+def main(
+    engine: LlamaEngine,
+    rounds: int,
+    limit: int | None,
+    output: Path | None,
+    only: Sequence[str] = (),
+    case_set: str = "main",
+) -> int:
     async def run() -> list[CaseResult]:
         try:
-            return await run_fix_benchmark(engine, rounds, limit, only)
+            return await run_fix_benchmark(engine, rounds, limit, only, case_set)
         finally:
             await engine.close()
 

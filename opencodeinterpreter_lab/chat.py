@@ -10,9 +10,10 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from .cells import relevant_cells
 from .engine import ChatMessage, EngineError, LlamaEngine, Timings, Usage
 from .execution import ExecutionResult
-from .fixer import FixTask, fix_cell, relevant_cells
+from .fixer import FixTask, fix_cell
 from .loop import LoopCallbacks, Round
 from .protocol import (
     CancelRequest,

@@ -118,7 +118,7 @@ def _cmd_bench_fix(args: argparse.Namespace) -> int:
     from .bench_fix import main
 
     only = args.cases.split(",") if args.cases else ()
-    return main(_engine(args), args.rounds, args.limit, Path(args.output) if args.output else None, only)
+    return main(_engine(args), args.rounds, args.limit, Path(args.output) if args.output else None, only, args.set)
 
 
 def _cmd_bench_humaneval(args: argparse.Namespace) -> int:
@@ -181,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     stream.set_defaults(run=_cmd_bench)
     fixes = which.add_parser("fix", help="fix rate and latency of the fix loop on the built-in failing cells")
     fixes.add_argument("--rounds", type=int, default=3, help="fix rounds per cell (default 3)")
+    fixes.add_argument(
+        "--set", choices=("main", "held-out"), default="main", help="the cases: main (default) or held-out"
+    )
     fixes.add_argument("--limit", type=int, help="only the first N cases")
     fixes.add_argument("--cases", help="only these case ids (comma-separated)")
     fixes.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")

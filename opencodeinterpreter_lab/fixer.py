@@ -7,16 +7,14 @@ clean run, when the model proposes no code or the failing code again, or after `
 
 from __future__ import annotations
 
-import ast
-import builtins
-import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .cells import guarded_names
 from .engine import ChatMessage, LlamaEngine, Usage
 from .execution import ExecutionResult, Executor
+from .hints import HintContext, error_hints
 from .loop import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, total_usage
 
 FIX_SYSTEM_PROMPT = (
@@ -24,9 +22,8 @@ FIX_SYSTEM_PROMPT = (
     "complete corrected cell in a single fenced code block. The earlier cells have already run: do not repeat them; "
     "when the cause is in one of them, repair it in this cell (redefine or convert what is needed). "
     "Fix the cause; never hide the error with try/except or an if that skips the work. Change only what is needed "
-    "and keep the cell's intent. Libraries are current (pandas 2, NumPy 2): APIs they removed do not exist."
+    "and keep the cell's intent. Libraries are recent (pandas 2 or later, NumPy 2): APIs they removed do not exist."
 )
-CONTEXT_CHARS = 1500
 ERROR_CHARS = 1200
 RETRY_TEMPERATURE = 0.5
 REFUSED_TEMPERATURE = 0.9
@@ -74,18 +71,21 @@ def build_fix_prompt(task: FixTask) -> list[ChatMessage]:
         parts.append(f"Earlier cells:\n```{fence}\n" + "\n\n".join(task.context) + "\n```")
     if task.variables:
         parts.append(f"Variables:\n{task.variables}")
-    if rebound := shadowed_builtins(task.context, task.source) if task.language == "python" else []:
-        parts.append(f"Note: earlier cells rebind the built-in {', '.join(rebound)}.")
     parts.append(f"This cell fails:\n```{fence}\n{task.source}\n```")
-    parts.append(f"Error:\n{task.failure.summary(ERROR_CHARS)}")
+    parts.append(f"Error:\n{task.failure.summary(ERROR_CHARS)}{hint_lines(task, task.failure)}")
     return [{"role": "system", "content": FIX_SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
 UNCHANGED_WARNING = "Keeping this code as it is does not work: it fails with exactly this error. Change it."
 
 
-def feedback_message(result: ExecutionResult) -> ChatMessage:
-    return {"role": "user", "content": f"That still fails:\n{result.summary(ERROR_CHARS)}\nFix it."}
+def hint_lines(task: FixTask, failure: ExecutionResult) -> str:
+    """``\nHint: …`` lines for ``failure``'s error (see ``hints.py``), or ""."""
+    error = failure.error
+    if error is None or task.language != "python":
+        return ""
+    hints = error_hints(HintContext(error, task.source, task.context, task.variables))
+    return "".join(f"\nHint: {hint}" for hint in hints)
 
 
 def fix_policy(task: FixTask) -> LoopPolicy:
@@ -108,8 +108,14 @@ def fix_policy(task: FixTask) -> LoopPolicy:
 
     # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it, and more after an
     # answer that repeated the failing code or only hid the error.
+    def feedback(result: ExecutionResult) -> ChatMessage:
+        return {
+            "role": "user",
+            "content": f"That still fails:\n{result.summary(ERROR_CHARS)}{hint_lines(task, result)}\nFix it.",
+        }
+
     return LoopPolicy(
-        feedback=feedback_message,
+        feedback=feedback,
         redirect=restart,
         objection=objection,
         repeat_objection=UNCHANGED_WARNING,
@@ -152,88 +158,3 @@ async def fix_cell(
         "failed": f"No fix passed within {max_rounds} rounds.",
     }[status]
     return FixOutcome(status, task.source, result.rounds, message)
-
-
-# ---- which earlier cells matter --------------------------------------------------------------------------------
-
-_BUILTINS = frozenset(dir(builtins))
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-
-
-def used_names(source: str) -> set[str]:
-    """Names a cell reads, built-ins included (Python; a regex fallback for code that does not parse)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set(_IDENTIFIER.findall(source))
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
-def defined_names(source: str) -> set[str]:
-    """Names a cell binds at top level: assignments, functions, classes, imports, loop targets."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set(re.findall(r"^(?:def|class)?\s*([A-Za-z_]\w*)\s*[=(:]", source, re.MULTILINE))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-    return names
-
-
-def relevant_cells(earlier: Sequence[str], source: str, max_chars: int = CONTEXT_CHARS) -> list[str]:
-    """The earlier cells that define names ``source`` uses, latest definitions first, within ``max_chars``.
-
-    A failing cell's root cause is often where its names were defined (a built-in rebound by an earlier cell, too);
-    cells that define nothing it uses are noise that costs prompt-evaluation time.
-    """
-    needed = used_names(source)
-    defined = [defined_names(cell) for cell in earlier]
-    known = set().union(*defined) if defined else set()
-    for name in needed - known - _BUILTINS:  # a misspelt name: the cells defining what it was probably meant to be
-        needed.update(difflib.get_close_matches(name, known, n=2, cutoff=0.75))
-    chosen: list[int] = []
-    budget = max_chars
-    for index in range(len(earlier) - 1, -1, -1):
-        if not needed:
-            break
-        defines = defined[index] & needed
-        if defines and len(earlier[index]) <= budget:
-            chosen.append(index)
-            budget -= len(earlier[index])
-            needed -= defines
-    return [earlier[i] for i in sorted(chosen)]
-
-
-def _unconditional_bindings(statements: Sequence[ast.stmt]) -> set[str]:
-    """Names bound by statements that always run: not under an if, a try or a loop."""
-    names: set[str] = set()
-    for statement in statements:
-        if isinstance(statement, ast.With | ast.AsyncWith):
-            names |= _unconditional_bindings(statement.body)
-        elif not isinstance(statement, ast.If | ast.Try | ast.For | ast.AsyncFor | ast.While | ast.Match):
-            names |= defined_names(ast.unparse(statement))
-    return names
-
-
-def guarded_names(original: str, fix: str) -> list[str]:
-    """Names the original cell always sets that the fix sets only under an if or a try: a fix that hides the error
-    (``if match: order_id = ...``) instead of fixing it."""
-    try:
-        original_tree, fix_tree = ast.parse(original), ast.parse(fix)
-    except SyntaxError:
-        return []
-    always = _unconditional_bindings(fix_tree.body)
-    sometimes = defined_names(fix) - always
-    return sorted(_unconditional_bindings(original_tree.body) & sometimes)
-
-
-def shadowed_builtins(earlier: Sequence[str], source: str) -> list[str]:
-    """Built-in names ``source`` uses that an earlier cell rebinds (``list = [...]``): a classic notebook trap."""
-    rebound = set().union(*(defined_names(cell) for cell in earlier)) if earlier else set()
-    return sorted(used_names(source) & rebound & _BUILTINS)

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cells import relevant_cells, used_names
 from .engine import LlamaEngine
 from .execution import ExecutionResult, KernelExecutor
-from .fixer import FixOutcome, FixTask, fix_cell, relevant_cells, used_names
+from .fixer import FixOutcome, FixTask, fix_cell
 
 
 @dataclass

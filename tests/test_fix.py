@@ -14,14 +14,8 @@ from opencodeinterpreter_lab import cli
 from opencodeinterpreter_lab.chat import ChatSession, GenerationDefaults
 from opencodeinterpreter_lab.engine import LlamaEngine
 from opencodeinterpreter_lab.execution import ExecutionResult, KernelExecutor
-from opencodeinterpreter_lab.fixer import (
-    FixTask,
-    build_fix_prompt,
-    fix_cell,
-    guarded_names,
-    relevant_cells,
-    shadowed_builtins,
-)
+from opencodeinterpreter_lab.cells import guarded_names, relevant_cells, shadowed_builtins
+from opencodeinterpreter_lab.fixer import FixTask, build_fix_prompt, fix_cell
 
 SQRT_SETUP = ["import math\nvalues = [1, 4, 9]"]
 SQRT_CELL = "roots = [math.sqroot(v) for v in values]\nprint(roots)"
@@ -290,4 +284,4 @@ def test_earlier_cells_rebinding_a_builtin_are_context_and_named_in_the_prompt()
     assert relevant_cells(earlier, cell) == [earlier[0]]
     assert shadowed_builtins(earlier, cell) == ["list"]
     prompt = build_fix_prompt(FixTask(cell, FAILED, relevant_cells(earlier, cell)))[1]["content"]
-    assert "earlier cells rebind the built-in list" in prompt
+    assert "An earlier cell rebinds the built-in list: `del list`" in prompt
