@@ -98,3 +98,40 @@ def shadowed_builtins(earlier: Sequence[str], source: str) -> list[str]:
     """Built-in names ``source`` uses that an earlier cell rebinds (``list = [...]``): a classic notebook trap."""
     rebound = set().union(*(defined_names(cell) for cell in earlier)) if earlier else set()
     return sorted(used_names(source) & rebound & _BUILTINS)
+
+
+def changed_names(source: str) -> set[str]:
+    """Names a cell's top-level statements define, change or delete: ``x = …``, ``x.attr = …``, ``x[k] = …``,
+    ``x += …``, ``def x``, ``class x``, ``del x`` (not imports, nor names bound inside loops or comprehensions)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(statement.name)
+        elif isinstance(statement, ast.Assign | ast.Delete):
+            names.update(*(_target_names(target) for target in statement.targets))
+        elif isinstance(statement, ast.AugAssign | ast.AnnAssign):
+            names |= _target_names(statement.target)
+    return names
+
+
+def _target_names(target: ast.expr) -> set[str]:
+    if isinstance(target, ast.Tuple | ast.List):
+        return set().union(*(_target_names(element) for element in target.elts))
+    while isinstance(target, ast.Attribute | ast.Subscript | ast.Starred):
+        target = target.value
+    return {target.id} if isinstance(target, ast.Name) else set()
+
+
+def cause_cell(earlier: Sequence[str], original: str, fix: str) -> tuple[int, list[str]] | None:
+    """Where a failure's cause probably lay, judged from its fix: the latest of the ``earlier`` cells that defines
+    names the fix changes and the failing cell did not (``def normalize`` again, ``df.columns = …``, ``del list``),
+    with those names; None when the fix only changed the failing cell's own work."""
+    names = changed_names(fix) - changed_names(original) - defined_names(original)
+    for index in range(len(earlier) - 1, -1, -1):
+        if found := names & defined_names(earlier[index]):
+            return index, sorted(found)
+    return None

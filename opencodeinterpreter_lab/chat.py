@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from .cells import relevant_cells
+from .cells import cause_cell, relevant_cells
 from .engine import ChatMessage, EngineError, LlamaEngine, Timings, Usage
 from .execution import ExecutionResult
 from .fixer import FixTask, fix_cell
@@ -154,7 +154,9 @@ class ChatSession:
 
         async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> LoopSummary:
             outcome = await fix_cell(self._engine, executor, task, max_rounds, callbacks)
-            return outcome.usage, outcome.rounds, fix_outcome_json(outcome)
+            fixed_elsewhere = request.language == "python" and outcome.status == "fixed"
+            cause = cause_cell(request.context, task.source, outcome.source) if fixed_elsewhere else None
+            return outcome.usage, outcome.rounds, fix_outcome_json(outcome, cause)
 
         self._start_loop(request.id, run)
 

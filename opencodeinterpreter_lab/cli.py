@@ -84,6 +84,9 @@ def _cmd_fix(args: argparse.Namespace) -> int:
         verdict = "fixed" if outcome.status == "fixed" else f"NOT fixed ({outcome.message})"
         error = cell.error.splitlines()[0][:100]
         print(f"cell {cell.index + 1}: {error} -> {verdict} after {len(outcome.rounds)} round(s)")
+        if cell.cause:
+            where, names = cell.cause
+            print(f"  the cause is probably in cell {where + 1}: the fix changes {', '.join(names)}, defined there")
 
     async def run() -> int:
         try:

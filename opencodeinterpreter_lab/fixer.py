@@ -14,6 +14,7 @@ from typing import Literal
 from .cells import guarded_names
 from .engine import ChatMessage, LlamaEngine, Usage
 from .execution import ExecutionResult, Executor
+from .feedback import head_and_tail
 from .hints import HintContext, error_hints
 from .loop import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, total_usage
 
@@ -79,6 +80,17 @@ def build_fix_prompt(task: FixTask) -> list[ChatMessage]:
 UNCHANGED_WARNING = "Keeping this code as it is does not work: it fails with exactly this error. Change it."
 
 
+def unchanged_objection(explanation: str) -> str:
+    """The objection to an answer whose code is the failing code again. Small models often explain the right change
+    and then copy the cell unchanged: quoting their own explanation back gets the change written."""
+    if not explanation:
+        return UNCHANGED_WARNING
+    return (
+        f'You explained: "{head_and_tail(explanation, 400)}" But your code is the code that just failed, unchanged: '
+        "it fails with exactly this error. Write the cell with the change you described."
+    )
+
+
 def hint_lines(task: FixTask, failure: ExecutionResult) -> str:
     """``\nHint: …`` lines for ``failure``'s error (see ``hints.py``), or ""."""
     error = failure.error
@@ -118,7 +130,7 @@ def fix_policy(task: FixTask) -> LoopPolicy:
         feedback=feedback,
         redirect=restart,
         objection=objection,
-        repeat_objection=UNCHANGED_WARNING,
+        repeat_objection=unchanged_objection,
         temperatures=(0.0, RETRY_TEMPERATURE),
         refused_temperature=REFUSED_TEMPERATURE,
     )

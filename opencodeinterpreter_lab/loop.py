@@ -90,7 +90,8 @@ class LoopPolicy:
     """The conversation to go on with when an answer's code is not run, given the objection to it."""
     objection: Callable[[str], str | None] = lambda code: None
     """Why not to run this code, if anything does (beyond repeating the last run, which is never run again)."""
-    repeat_objection: str = "That is the code that just ran. Change it."
+    repeat_objection: Callable[[str], str] = lambda explanation: "That is the code that just ran. Change it."
+    """What to tell the model when its answer repeats the code that just ran, given the answer's explanation."""
     stop_when_passed: bool = True
     """Stop at the first clean run (fixes) or feed its output back and go on (tasks)."""
     code_required: bool = True
@@ -147,7 +148,7 @@ async def run_loop(
             messages = [*messages, {"role": "assistant", "content": loop_round.answer}, NO_CODE_RETRY]
             continue
         repeated = last_run is not None and same_code(loop_round.code, last_run[0])
-        objection = policy.repeat_objection if repeated else policy.objection(loop_round.code)
+        objection = policy.repeat_objection(loop_round.explanation) if repeated else policy.objection(loop_round.code)
         refused = bool(objection)
         if objection:
             messages = policy.redirect(messages, objection, last_run)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cells import relevant_cells, used_names
+from .cells import cause_cell, relevant_cells, used_names
 from .engine import LlamaEngine
 from .execution import ExecutionResult, KernelExecutor
 from .fixer import FixOutcome, FixTask, fix_cell
@@ -18,6 +18,8 @@ class CellReport:
     error: str
     """``ename: evalue`` of the original failure."""
     outcome: FixOutcome
+    cause: tuple[int, list[str]] | None = None
+    """For a fixed cell: the earlier cell where the cause probably lay (its index) and the names the fix changed."""
 
 
 @dataclass
@@ -49,6 +51,7 @@ async def fix_notebook(
     language = notebook.metadata.get("language_info", {}).get("name", "python")
     report = NotebookReport()
     earlier: list[str] = []
+    earlier_indices: list[int] = []
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code" or not cell.source.strip():
             continue
@@ -60,6 +63,8 @@ async def fix_notebook(
             outcome = await fix_cell(engine, executor, task, max_rounds)
             error = result.error
             cell_report = CellReport(index, f"{error.ename}: {error.evalue}" if error else result.status, outcome)
+            if outcome.status == "fixed" and (cause := cause_cell(earlier, cell.source, outcome.source)):
+                cell_report.cause = (earlier_indices[cause[0]], cause[1])
             report.failing.append(cell_report)
             on_cell(cell_report)
             if outcome.status == "fixed":
@@ -68,6 +73,7 @@ async def fix_notebook(
                 result = outcome.rounds[-1].result or result
         _store_outputs(cell, result, report.cells_run)
         earlier.append(cell.source)
+        earlier_indices.append(index)
     return report
 
 

@@ -148,12 +148,15 @@ def proposal_message(request_id: str, loop_round: Round) -> dict[str, Any]:
     }
 
 
-def fix_outcome_json(outcome: FixOutcome) -> dict[str, Any]:
+def fix_outcome_json(outcome: FixOutcome, cause: tuple[int, list[str]] | None = None) -> dict[str, Any]:
+    """``cause``: the index (in the request's ``context``) of the cell where the cause probably lay, and the names
+    the fix changed that it defines (see :func:`~.cells.cause_cell`)."""
     return {
         "status": outcome.status,
         "source": outcome.source,
         "rounds": len(outcome.rounds),
         "message": outcome.message,
+        "cause": {"cell": cause[0], "names": cause[1]} if cause else None,
     }
 
 

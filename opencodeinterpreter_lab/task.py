@@ -49,7 +49,7 @@ def task_feedback(result: ExecutionResult) -> ChatMessage:
 def task_policy(temperature: float = 0.0) -> LoopPolicy:
     return LoopPolicy(
         feedback=task_feedback,
-        repeat_objection=REPEAT_REMINDER,
+        repeat_objection=lambda explanation: REPEAT_REMINDER,
         stop_when_passed=False,
         code_required=False,
         one_step=True,

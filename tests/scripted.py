@@ -32,6 +32,12 @@ class ScriptedEngine:
 
         return Stream()
 
+    def load(self) -> None:
+        """Nothing to load: stands in for the engine the CLI builds."""
+
+    async def close(self) -> None:
+        pass
+
 
 class Outbox(list[dict[str, Any]]):
     """Collects what a session sends, and lets a test wait for a message without polling."""

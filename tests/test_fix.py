@@ -11,10 +11,10 @@ import pytest
 from scripted import Outbox, ScriptedEngine
 
 from opencodeinterpreter_lab import cli
+from opencodeinterpreter_lab.cells import cause_cell, guarded_names, relevant_cells, shadowed_builtins
 from opencodeinterpreter_lab.chat import ChatSession, GenerationDefaults
 from opencodeinterpreter_lab.engine import LlamaEngine
 from opencodeinterpreter_lab.execution import ExecutionResult, KernelExecutor
-from opencodeinterpreter_lab.cells import guarded_names, relevant_cells, shadowed_builtins
 from opencodeinterpreter_lab.fixer import FixTask, build_fix_prompt, fix_cell
 
 SQRT_SETUP = ["import math\nvalues = [1, 4, 9]"]
@@ -140,19 +140,22 @@ def test_cli_fixes_a_notebook_and_writes_it(tmp_path: Path, capsys: pytest.Captu
 def test_cli_exits_1_when_a_cell_stays_broken(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    class NoFixEngine(ScriptedEngine):
-        def load(self) -> None:
-            pass
-
-        async def close(self) -> None:
-            pass
-
-    monkeypatch.setattr(cli, "_engine", lambda args: NoFixEngine("No idea."))
+    monkeypatch.setattr(cli, "_engine", lambda args: ScriptedEngine("No idea."))
     source = tmp_path / "broken.ipynb"
     write_notebook(source, "1 / 0")
     assert cli.main(["fix", str(source), "--output", str(tmp_path / "out.ipynb")]) == 1
     assert "0 fixed, 1 not fixed" in capsys.readouterr().out
     assert nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs[0]["ename"] == "ZeroDivisionError"
+
+
+def test_cli_names_the_cell_where_the_cause_lay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "_engine", lambda args: ScriptedEngine(f"Add a return.\n```python\n{NORMALIZE_FIX}\n```"))
+    source = tmp_path / "names.ipynb"
+    write_notebook(source, NORMALIZE, "raw = [' b', 'a']", "names = sorted(normalize(raw))")
+    assert cli.main(["fix", str(source)]) == 0
+    assert "the cause is probably in cell 1: the fix changes normalize, defined there" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -247,8 +250,47 @@ async def test_the_client_answers_for_the_proposals_round_even_after_a_round_wit
     assert proposal["round"] == 2
     session.handle(json.dumps({"type": "execution_result", "id": "f", "round": 2, "status": "ok", "outputs": []}))
     done = await sent.wait_for("done")
-    assert done["outcome"] == {"status": "fixed", "source": proposal["code"], "rounds": 2, "message": ""}
+    assert done["outcome"] == {"status": "fixed", "source": proposal["code"], "rounds": 2, "message": "", "cause": None}
     assert not [m for m in sent if m["type"] == "error"]
+
+
+NORMALIZE = "def normalize(names):\n    cleaned = [n.strip().title() for n in names]"
+NORMALIZE_FIX = "def normalize(names):\n    return [n.strip().title() for n in names]\n\nnames = sorted(normalize(raw))"
+
+
+@pytest.mark.parametrize(
+    ("earlier", "original", "fix", "cause"),
+    [
+        ([NORMALIZE, "raw = [' b', 'a']"], "names = sorted(normalize(raw))", NORMALIZE_FIX, (0, ["normalize"])),
+        (
+            ["import io", "df = read(text)", "x = 1"],
+            "m = df['score'].mean()",
+            "df.columns = df.columns.str.strip()\nm = 1",
+            (1, ["df"]),
+        ),
+        (["list = [3, 1]"], "letters = list('ab')", "del list\nletters = list('ab')", (0, ["list"])),
+        (["ages = line.split()"], "m = max(ages) + 1", "m = max(int(a) for a in ages) + 1", None),  # repaired in place
+        (["x = 1"], "x = y", "y = 2\nx = y", None),  # the failing cell's own name
+        (["import re"], "m = re.search(t, p)", "import re\nm = re.search(p, t)", None),  # imports are no cause
+    ],
+)
+def test_the_cause_cell_is_the_earlier_cell_whose_names_the_fix_changes(
+    earlier: list[str], original: str, fix: str, cause: tuple[int, list[str]] | None
+) -> None:
+    assert cause_cell(earlier, original, fix) == cause
+
+
+async def test_a_fix_that_repairs_an_earlier_cells_definition_names_that_cell() -> None:
+    sent = Outbox()
+    engine: Any = ScriptedEngine(f"normalize never returned.\n```python\n{NORMALIZE_FIX}\n```")
+    session = ChatSession(engine, GenerationDefaults(), sent)
+    cell = {"source": "names = sorted(normalize(raw))", "outputs": FAILED.outputs}
+    context = ["import math", NORMALIZE, "raw = [' b', 'a']"]
+    session.handle(json.dumps({"type": "fix", "id": "f", "cell": cell, "context": context}))
+    await sent.wait_for("proposal")
+    session.handle(json.dumps({"type": "execution_result", "id": "f", "round": 1, "status": "ok", "outputs": []}))
+    done = await sent.wait_for("done")
+    assert done["outcome"]["cause"] == {"cell": 1, "names": ["normalize"]}
 
 
 def test_fixes_that_only_hide_the_error_are_recognised() -> None:
