@@ -22,6 +22,7 @@ import {
   IDoneMessage,
   IFixOutcome,
   IProposalMessage,
+  isFixCause,
   isFixOutcome
 } from './protocol';
 import { appendRoundText, ensureRound, updateRound } from './rounds';
@@ -42,6 +43,25 @@ export interface IFixRunResult {
 }
 
 /**
+ * An earlier cell of the notebook (one of a fix target's `context`), kept
+ * as the cell itself, wherever it moves.
+ */
+export interface IFixContextCell extends IDisposable {
+  /**
+   * Emits when the cell may have moved or gone (cells of its notebook
+   * inserted, moved or deleted, the notebook closed).
+   */
+  readonly changed: ISignal<IFixContextCell, void>;
+  /** The cell's 1-based position in its notebook now; null when gone. */
+  position(): number | null;
+  /**
+   * Make the cell the active one and scroll it into view, its notebook in
+   * front; false when it is gone.
+   */
+  reveal(): boolean;
+}
+
+/**
  * The failing cell a fix works on. `NotebookBridge` makes them from notebook
  * cells; tests use fakes.
  */
@@ -56,6 +76,11 @@ export interface IFixTarget extends IDisposable {
   readonly outputs: nbformat.IOutput[];
   /** Sources of the code cells above the cell, in order. */
   readonly context: string[];
+  /**
+   * The cell of `context[index]`, as it was when the target was made; null
+   * when there is none. Optional: a target may not know its cells.
+   */
+  contextCell?(index: number): IFixContextCell | null;
   /** The kernel's language (`python`). */
   readonly language: string;
   /**
@@ -104,6 +129,22 @@ export interface IFixRound {
 }
 
 /**
+ * Where the cause of a fixed failure probably lay: an earlier cell whose
+ * definitions the fix changed (the server's `cause`).
+ */
+export interface IFixCauseState {
+  /** The index of the cell in the target's `context`. */
+  readonly index: number;
+  /** The names the fix changed that the cell defines. */
+  readonly names: ReadonlyArray<string>;
+  /**
+   * The cell's 1-based position in its notebook now; null when it was
+   * deleted, its notebook closed, or the target does not know it.
+   */
+  readonly cell: number | null;
+}
+
+/**
  * What the panel shows of a fix. Immutable: each change makes a new one.
  */
 export interface IFixState {
@@ -121,6 +162,8 @@ export interface IFixState {
   readonly applied: boolean;
   /** The server's outcome, once done. */
   readonly outcome?: IFixOutcome;
+  /** Where the cause probably lay, when the fix passed and the server said. */
+  readonly cause?: IFixCauseState;
   /** Why it stopped, failed, or what was done at the end. */
   readonly message?: string;
 }
@@ -279,6 +322,25 @@ export class FixSession implements IDisposable {
   }
 
   /**
+   * Show the cell where the cause probably lay: active, in view, its
+   * notebook in front. False when there is none or it is gone.
+   */
+  revealCause(): boolean {
+    const cell = this._causeCell;
+    if (!cell || cell.isDisposed) {
+      return false;
+    }
+    let shown = false;
+    try {
+      shown = cell.reveal();
+    } catch {
+      shown = false;
+    }
+    this._onCauseChanged();
+    return shown;
+  }
+
+  /**
    * Put the original source back in the cell.
    */
   undo(): boolean {
@@ -299,6 +361,8 @@ export class FixSession implements IDisposable {
     if (this.active) {
       this._stream?.cancel();
     }
+    this._causeCell?.dispose();
+    this._causeCell = null;
     this._isDisposed = true;
     Signal.disconnectReceiver(this);
     Signal.clearData(this);
@@ -412,7 +476,44 @@ export class FixSession implements IDisposable {
       return;
     }
     const status = outcome.status === 'fixed' ? 'fixed' : 'failed';
-    this._finish(status, outcome.message || undefined, { outcome });
+    const cause =
+      status === 'fixed' && isFixCause(outcome.cause)
+        ? this._resolveCause(outcome.cause.cell, outcome.cause.names)
+        : undefined;
+    this._finish(status, outcome.message || undefined, {
+      outcome,
+      ...(cause ? { cause } : {})
+    });
+  }
+
+  /**
+   * The cause's cell, found among the target's context cells; the session
+   * follows it (moved, deleted) from then on.
+   */
+  private _resolveCause(index: number, names: string[]): IFixCauseState {
+    let cell: IFixContextCell | null = null;
+    try {
+      cell = this._target.contextCell?.(index) ?? null;
+    } catch {
+      cell = null;
+    }
+    this._causeCell = cell;
+    cell?.changed.connect(this._onCauseChanged, this);
+    return { index, names: [...names], cell: cell?.position() ?? null };
+  }
+
+  private _onCauseChanged(): void {
+    const cause = this._state.cause;
+    if (!cause || this._isDisposed) {
+      return;
+    }
+    const position =
+      this._causeCell && !this._causeCell.isDisposed
+        ? this._causeCell.position()
+        : null;
+    if (position !== cause.cell) {
+      this._setState({ ...this._state, cause: { ...cause, cell: position } });
+    }
   }
 
   private _onFailed(error: unknown): void {
@@ -500,6 +601,7 @@ export class FixSession implements IDisposable {
   private _target: IFixTarget;
   private _maxRounds: number | undefined;
   private _stream: FixStream | null = null;
+  private _causeCell: IFixContextCell | null = null;
   private _autoRun = false;
   private _state: IFixState;
   private _isDisposed = false;

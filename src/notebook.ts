@@ -1,8 +1,12 @@
 import type { ISessionContext } from '@jupyterlab/apputils';
-import { Cell, CodeCell, ICodeCellModel } from '@jupyterlab/cells';
+import { Cell, CodeCell, ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { KernelMessage } from '@jupyterlab/services';
-import { Notebook, NotebookActions } from '@jupyterlab/notebook';
+import {
+  INotebookModel,
+  Notebook,
+  NotebookActions
+} from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { PanelLayout, Widget } from '@lumino/widgets';
@@ -13,9 +17,9 @@ import {
 } from '@jupyterlab/translation';
 
 import { ICellContext, ICellSnippet } from './context';
-import { IFixRunResult, IFixTarget } from './fix';
+import { IFixContextCell, IFixRunResult, IFixTarget } from './fix';
 import type { ITaskNotebook } from './task';
-import { NotebookTaskNotebook } from './taskcells';
+import { cellIndex, NotebookTaskNotebook, revealCell } from './taskcells';
 
 /**
  * Why a notebook operation could not be done. Each has its own message.
@@ -569,7 +573,8 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
       execute: this._execute ?? defaultExecutor,
       readVariables: this._readVariables,
       scheduled: this._scheduled,
-      afterRun: () => void this.refreshVariables(panel)
+      afterRun: () => void this.refreshVariables(panel),
+      activate: this._activate
     });
   }
 
@@ -712,15 +717,27 @@ export function hasErrorOutput(model: ICodeCellModel): boolean {
 }
 
 /**
- * The sources of the non-blank code cells above `index`, in order.
+ * The non-blank code cells above `index`, in order.
  */
-export function codeCellsAbove(notebook: Notebook, index: number): string[] {
+export function codeCellModelsAbove(
+  notebook: Notebook,
+  index: number
+): ICellModel[] {
   const cells = Array.from(notebook.model?.cells ?? []);
   return cells
     .slice(0, Math.max(0, index))
-    .filter(cell => cell.type === 'code')
-    .map(cell => cell.sharedModel.getSource())
-    .filter(source => source.trim() !== '');
+    .filter(
+      cell => cell.type === 'code' && cell.sharedModel.getSource().trim() !== ''
+    );
+}
+
+/**
+ * The sources of the non-blank code cells above `index`, in order.
+ */
+export function codeCellsAbove(notebook: Notebook, index: number): string[] {
+  return codeCellModelsAbove(notebook, index).map(cell =>
+    cell.sharedModel.getSource()
+  );
 }
 
 /**
@@ -758,6 +775,7 @@ export class NotebookCellTarget implements IFixTarget {
     this._execute = options.execute;
     this._readVariables = options.readVariables;
     this._afterRun = options.afterRun;
+    this._activate = options.activate;
     const notebook = this._panel.content;
     const index = this._index();
     const name =
@@ -765,7 +783,9 @@ export class NotebookCellTarget implements IFixTarget {
     this.key = this._model.id;
     this.label = `cell ${index + 1} of ${name}`;
     this.outputs = this._model.outputs.toJSON();
-    this.context = codeCellsAbove(notebook, index);
+    // The cells themselves, not their indices: cells may move meanwhile.
+    this._contextCells = codeCellModelsAbove(notebook, index);
+    this.context = this._contextCells.map(cell => cell.sharedModel.getSource());
     this.language = kernelLanguage(notebook);
     this._model.sharedModel.changed.connect(this._onCellChanged, this);
     options.scheduled.connect(this._onScheduled, this);
@@ -818,6 +838,17 @@ export class NotebookCellTarget implements IFixTarget {
 
   async readVariables(): Promise<string | null> {
     return this._gone() ? null : this._readVariables(this._panel);
+  }
+
+  contextCell(index: number): IFixContextCell | null {
+    const model = this._contextCells[index];
+    return model
+      ? new NotebookContextCell({
+          panel: this._panel,
+          model,
+          activate: this._activate
+        })
+      : null;
   }
 
   setSource(source: string): void {
@@ -956,6 +987,8 @@ export class NotebookCellTarget implements IFixTarget {
   private _execute: CellExecutor;
   private _readVariables: VariablesReader;
   private _afterRun: (() => void) | undefined;
+  private _activate: ((panel: INotebookPanelLike) => void) | undefined;
+  private _contextCells: ICellModel[];
   private _scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
   private _writing = false;
   private _running = false;
@@ -972,6 +1005,74 @@ export namespace NotebookCellTarget {
     readVariables: VariablesReader;
     scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
     afterRun?: () => void;
+    /** Brings the notebook to the front (links to its cells). */
+    activate?: (panel: INotebookPanelLike) => void;
+  }
+}
+
+/**
+ * An earlier cell of a fix target's notebook (where the cause of a failure
+ * probably lay): follows the cell wherever it moves, and shows it.
+ */
+export class NotebookContextCell implements IFixContextCell {
+  constructor(options: NotebookContextCell.IOptions) {
+    this._panel = options.panel;
+    this._model = options.model;
+    this._activate = options.activate;
+    const notebook = this._panel.content;
+    this._cells = notebook.model?.cells ?? null;
+    this._cells?.changed.connect(this._emitChanged, this);
+    notebook.disposed.connect(this._emitChanged, this);
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  position(): number | null {
+    const index = cellIndex(this._panel, this._model);
+    return index < 0 ? null : index + 1;
+  }
+
+  reveal(): boolean {
+    return revealCell(this._panel, this._model, this._activate);
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._cells?.changed.disconnect(this._emitChanged, this);
+    this._panel.content.disposed.disconnect(this._emitChanged, this);
+    Signal.clearData(this);
+  }
+
+  private _emitChanged(): void {
+    if (!this._isDisposed) {
+      this._changed.emit(undefined);
+    }
+  }
+
+  private _panel: INotebookPanelLike;
+  private _model: ICellModel;
+  private _activate: ((panel: INotebookPanelLike) => void) | undefined;
+  private _cells: INotebookModel['cells'] | null;
+  private _isDisposed = false;
+  private _changed = new Signal<this, void>(this);
+}
+
+export namespace NotebookContextCell {
+  export interface IOptions {
+    panel: INotebookPanelLike;
+    /** The cell's model (kept, not its index). */
+    model: ICellModel;
+    /** Brings the notebook to the front before the cell is shown. */
+    activate?: (panel: INotebookPanelLike) => void;
   }
 }
 

@@ -193,6 +193,17 @@ export interface IProposalMessage {
 export type FixOutcomeStatus = 'fixed' | 'failed' | 'no_code' | 'unchanged';
 
 /**
+ * Where the cause of a fixed failure probably lay: an earlier cell whose
+ * definitions the fix changed.
+ */
+export interface IFixCause {
+  /** The index of the cell in the request's `context`. */
+  cell: number;
+  /** The names the fix changed that this cell defines. */
+  names: string[];
+}
+
+/**
  * The end of a fix, carried by its `done`.
  */
 export interface IFixOutcome {
@@ -201,6 +212,8 @@ export interface IFixOutcome {
   source: string;
   rounds: number;
   message: string;
+  /** Where the cause probably lay, or null (older servers leave it out). */
+  cause?: IFixCause | null;
 }
 
 /**
@@ -332,6 +345,20 @@ export function isFixOutcome(value: unknown): value is IFixOutcome {
       value.status as string
     ) &&
     typeof value.source === 'string'
+  );
+}
+
+/**
+ * Whether a fix outcome's `cause` is a well-formed one.
+ */
+export function isFixCause(value: unknown): value is IFixCause {
+  return (
+    isObject(value) &&
+    typeof value.cell === 'number' &&
+    Number.isInteger(value.cell) &&
+    value.cell >= 0 &&
+    Array.isArray(value.names) &&
+    value.names.every(name => typeof name === 'string')
   );
 }
 

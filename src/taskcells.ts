@@ -3,7 +3,7 @@
  * inserts there, their runs (through the fix loop's cell target) and what
  * happens to them. `NotebookBridge.taskNotebook` makes these.
  */
-import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
+import type { Cell, ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { IFixRunResult, IFixTarget } from './fix';
@@ -160,20 +160,7 @@ export class NotebookTaskCell implements ITaskCell {
    * bring its notebook to the front.
    */
   reveal(activate = true): void {
-    const notebook = this._panel.content;
-    const index = this._index();
-    if (this._panel.isDisposed || index < 0) {
-      return;
-    }
-    if (activate) {
-      this._activate?.(this._panel);
-    }
-    notebook.activeCellIndex = index;
-    notebook.deselectAll();
-    const cell: Cell | undefined = notebook.widgets[index];
-    if (cell && notebook.isAttached) {
-      notebook.scrollToCell(cell).catch(() => undefined);
-    }
+    revealCell(this._panel, this.model, activate ? this._activate : undefined);
   }
 
   dispose(): void {
@@ -212,4 +199,44 @@ export namespace NotebookTaskCell {
     target: IFixTarget;
     activate?: (panel: INotebookPanelLike) => void;
   }
+}
+
+/**
+ * Make the cell of `model` the active one of its notebook and scroll it into
+ * view; `activate`, when given, brings the notebook to the front first.
+ * False when the cell or its notebook is gone.
+ */
+export function revealCell(
+  panel: INotebookPanelLike,
+  model: ICellModel,
+  activate?: (panel: INotebookPanelLike) => void
+): boolean {
+  const notebook = panel.content;
+  const index = cellIndex(panel, model);
+  if (index < 0) {
+    return false;
+  }
+  activate?.(panel);
+  notebook.activeCellIndex = index;
+  notebook.deselectAll();
+  const cell: Cell | undefined = notebook.widgets[index];
+  if (cell && notebook.isAttached) {
+    notebook.scrollToCell(cell).catch(() => undefined);
+  }
+  return true;
+}
+
+/**
+ * The index of the cell of `model` in its notebook; -1 when it or the
+ * notebook is gone.
+ */
+export function cellIndex(
+  panel: INotebookPanelLike,
+  model: ICellModel
+): number {
+  const notebook = panel.content;
+  const cells = notebook.model?.cells;
+  return panel.isDisposed || notebook.isDisposed || !cells || model.isDisposed
+    ? -1
+    : Array.from(cells).indexOf(model);
 }

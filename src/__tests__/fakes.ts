@@ -4,7 +4,7 @@ import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 
 import { ICellContext } from '../context';
-import { IFixRunResult, IFixTarget } from '../fix';
+import { IFixContextCell, IFixRunResult, IFixTarget } from '../fix';
 import {
   ICellLocation,
   IContextOptions,
@@ -324,6 +324,41 @@ export class FakeTarget implements IFixTarget {
     const run = new PromiseDelegate<IFixRunResult>();
     this.runs.push(run);
     return run.promise;
+  }
+  /** The cells of `context`, at positions 1 and 2 of the notebook. */
+  contextCells = [new FakeContextCell(1), new FakeContextCell(2)];
+  contextCell(index: number): IFixContextCell | null {
+    return this.contextCells[index] ?? null;
+  }
+  dispose(): void {
+    this.isDisposed = true;
+  }
+}
+
+/**
+ * An earlier cell of a fix target; a test moves or deletes it.
+ */
+export class FakeContextCell implements IFixContextCell {
+  constructor(public number: number | null) {}
+
+  changed: Signal<IFixContextCell, void> = new Signal(this);
+  reveals = 0;
+  isDisposed = false;
+
+  position(): number | null {
+    return this.number;
+  }
+  reveal(): boolean {
+    if (this.number === null) {
+      return false;
+    }
+    this.reveals += 1;
+    return true;
+  }
+  /** The cell moves to `number`, or is deleted (null). */
+  move(number: number | null): void {
+    this.number = number;
+    this.changed.emit();
   }
   dispose(): void {
     this.isDisposed = true;

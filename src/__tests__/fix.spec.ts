@@ -352,6 +352,86 @@ describe('the fix loop', () => {
     expect(sent('cancel')).toEqual([{ type: 'cancel', id: second.requestId }]);
   });
 
+  it('follows the cell where the cause lay, when the fix passed', async () => {
+    const id = await start();
+    socket.receive({
+      ...doneMessage(id),
+      outcome: {
+        status: 'fixed',
+        source: 'x = 1\nprint(x)',
+        rounds: 1,
+        message: '',
+        cause: { cell: 1, names: ['x', 'normalize'] }
+      }
+    });
+    await flushPromises();
+    expect(fix().status).toBe('fixed');
+    expect(fix().cause).toEqual({
+      index: 1,
+      names: ['x', 'normalize'],
+      cell: 2
+    });
+    const cell = target.contextCells[1];
+
+    expect(session().revealCause()).toBe(true);
+    expect(cell.reveals).toBe(1);
+
+    // A cell inserted above moves it; then it is deleted.
+    cell.move(3);
+    expect(fix().cause?.cell).toBe(3);
+    expect(fixEntry().fix?.cause?.cell).toBe(3);
+    cell.move(null);
+    expect(fix().cause?.cell).toBeNull();
+    expect(session().revealCause()).toBe(false);
+
+    session().dispose();
+    expect(cell.isDisposed).toBe(true);
+  });
+
+  it('has no cause without one, when not fixed, or when it is malformed', async () => {
+    const outcomes = [
+      { status: 'fixed', cause: null },
+      { status: 'fixed' },
+      { status: 'no_code', cause: { cell: 0, names: ['x'] } },
+      { status: 'fixed', cause: { cell: -1, names: ['x'] } },
+      { status: 'fixed', cause: { cell: 0, names: 'x' } }
+    ];
+    for (const [i, outcome] of outcomes.entries()) {
+      const id = await start();
+      socket.receive({
+        ...doneMessage(id),
+        outcome: { source: 'x', rounds: 1, message: '', ...outcome }
+      });
+      await flushPromises();
+      expect([i, fix().status]).toEqual([
+        i,
+        outcome.status === 'fixed' ? 'fixed' : 'failed'
+      ]);
+      expect([i, fix().cause]).toEqual([i, undefined]);
+      expect(session().revealCause()).toBe(false);
+      model.dispose();
+      client.dispose();
+    }
+  });
+
+  it('says where the cause lay without the cell when the target cannot tell', async () => {
+    const id = await start();
+    target.contextCells = [];
+    socket.receive({
+      ...doneMessage(id),
+      outcome: {
+        status: 'fixed',
+        source: 'x',
+        rounds: 1,
+        message: '',
+        cause: { cell: 0, names: ['math'] }
+      }
+    });
+    await flushPromises();
+    expect(fix().cause).toEqual({ index: 0, names: ['math'], cell: null });
+    expect(session().revealCause()).toBe(false);
+  });
+
   it('keeps one fix per cell, and autoFix decides for failures', async () => {
     await start({ autoFix: false });
     const again = new FakeTarget();

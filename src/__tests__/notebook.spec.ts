@@ -530,6 +530,7 @@ describe('failing cells and fix targets', () => {
   let executed: Signal<any, any>;
   let scheduled: Signal<any, any>;
   let requests: IFixRequestArgs[];
+  let activated: INotebookPanelLike[];
 
   const ERROR: nbformat.IError = {
     output_type: 'error',
@@ -547,8 +548,10 @@ describe('failing cells and fix targets', () => {
       execute,
       executed,
       executionScheduled: scheduled,
-      readVariables: async () => 'x: int = 1'
+      readVariables: async () => 'x: int = 1',
+      activate: p => activated.push(p)
     });
+    activated = [];
     panel = makePanel([
       { cell_type: 'code', source: 'import math' },
       { cell_type: 'markdown', source: '# Notes' },
@@ -679,6 +682,40 @@ describe('failing cells and fix targets', () => {
       outputs: [],
       message: NotebookError.MESSAGES['kernel-dead']
     });
+  });
+
+  it('keeps the cells of its context, wherever they move, and shows them', () => {
+    setup();
+    fail();
+    const target = requests[0].target;
+    expect(target.context).toEqual(['import math', 'x = 1']);
+    expect(target.contextCell!(2)).toBeNull();
+    const cell = target.contextCell!(1)!;
+    expect(cell.position()).toBe(4);
+    const changes = jest.fn();
+    cell.changed.connect(changes);
+
+    // A cell inserted above: the same cell, one further down.
+    const notebook = panel.content;
+    notebook.model!.sharedModel.insertCell(0, {
+      cell_type: 'code',
+      source: 'import os'
+    });
+    expect(changes).toHaveBeenCalled();
+    expect(cell.position()).toBe(5);
+    notebook.activeCellIndex = 0;
+    expect(cell.reveal()).toBe(true);
+    expect(notebook.activeCellIndex).toBe(4);
+    expect(notebook.activeCell!.model.sharedModel.getSource()).toBe('x = 1');
+    expect(activated).toEqual([panel]);
+
+    // Deleted: no position, nothing to show.
+    notebook.model!.sharedModel.deleteCell(4);
+    expect(cell.position()).toBeNull();
+    expect(cell.reveal()).toBe(false);
+    expect(activated).toHaveLength(1);
+    cell.dispose();
+    expect(cell.isDisposed).toBe(true);
   });
 
   it('offers the active cell as a fix target only when it holds an error', () => {

@@ -1,13 +1,20 @@
+import type { ISessionContext } from '@jupyterlab/apputils';
+import type { ICodeCellModel } from '@jupyterlab/cells';
+import { Notebook, NotebookModel } from '@jupyterlab/notebook';
+import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
 import {
   RenderMimeRegistry,
   standardRendererFactories
 } from '@jupyterlab/rendermime';
+import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { act } from 'react';
 
 import { AssistantClient } from '../client';
 import { extractCodeBlocks } from '../codeblocks';
+import { IFixTarget } from '../fix';
 import { ChatModel, FIX_REQUEST } from '../model';
+import { INotebookPanelLike, NotebookCellTarget } from '../notebook';
 import { ChatPanel } from '../widgets';
 import {
   FakeBridge,
@@ -46,6 +53,54 @@ const markdownParser = {
   }
 };
 
+/**
+ * A real Notebook widget and model of code cells in a plain panel object.
+ */
+function makeNotebookPanel(sources: string[]): INotebookPanelLike {
+  const notebook: Notebook = NBTestUtils.createNotebook();
+  const model = new NotebookModel();
+  model.fromJSON({
+    cells: sources.map(source => ({
+      cell_type: 'code',
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null
+    })),
+    metadata: { language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+  notebook.model = model;
+  const session = {
+    isDisposed: false,
+    isRestarting: false,
+    hasNoKernel: false,
+    session: { kernel: { status: 'idle' } },
+    statusChanged: new Signal<unknown, string>({})
+  };
+  return {
+    id: 'notebook-panel-1',
+    content: notebook,
+    sessionContext: session as unknown as ISessionContext,
+    context: { path: 'work/analysis.ipynb' },
+    isDisposed: false
+  };
+}
+
+// @jupyter/ydoc builds cells in a way newer yjs warns about ([yjs#509]).
+const warn = console.warn;
+beforeAll(() => {
+  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    if (!/yjs|Yjs/.test(String(args[0]))) {
+      warn(...args);
+    }
+  });
+});
+afterAll(() => {
+  jest.restoreAllMocks();
+});
+
 describe('ChatPanel with a notebook', () => {
   let panel: ChatPanel;
   let client: AssistantClient;
@@ -77,6 +132,31 @@ describe('ChatPanel with a notebook', () => {
     // Let the markdown renderer finish and the toolbars mount.
     await act(async () => {
       await new Promise(resolve => setTimeout(resolve, 0));
+      await flushPromises();
+    });
+  }
+
+  /** Start a fix of `target` and end it as fixed, with `outcome`'s fields. */
+  async function fixWith(
+    target: IFixTarget,
+    outcome: Record<string, unknown>
+  ): Promise<void> {
+    await act(async () => {
+      model.startFix(target);
+      await flushPromises();
+    });
+    const id = socket.messages.filter(m => m.type === 'fix').pop().id;
+    await act(async () => {
+      socket.receive({
+        ...doneMessage(id),
+        outcome: {
+          status: 'fixed',
+          source: 'x = 1\nprint(x)',
+          rounds: 1,
+          message: '',
+          ...outcome
+        }
+      });
       await flushPromises();
     });
   }
@@ -410,5 +490,127 @@ describe('ChatPanel with a notebook', () => {
       id: second
     });
     expect(other.writes).toEqual([]);
+  });
+
+  it('says where the cause of a fixed failure lay, with a link to the cell', async () => {
+    const target = new FakeTarget();
+    await fixWith(target, { cause: { cell: 1, names: ['normalize'] } });
+    expect($('.jp-oci-fix').dataset.state).toBe('fixed');
+    expect($('.jp-oci-fix-cause-text').textContent).toBe(
+      'The cause was probably in cell 2, which defines normalize: the fix repairs it in this cell.'
+    );
+    const link = $<HTMLButtonElement>('.jp-oci-fix-cause-link');
+    expect(link.tagName).toBe('BUTTON');
+    expect(link.type).toBe('button');
+    expect(link.textContent).toBe('Go to cell 2');
+    expect(link.getAttribute('aria-label')).toBe(
+      'Go to cell 2 in the notebook'
+    );
+    expect(link.title).toBe(
+      'Make cell 2 the active cell and scroll it into view'
+    );
+    await act(async () => link.click());
+    expect(target.contextCells[1].reveals).toBe(1);
+    expect(target.contextCells[0].reveals).toBe(0);
+  });
+
+  it('says nothing of a cause without one', async () => {
+    await fixWith(new FakeTarget(), { cause: null });
+    expect($('.jp-oci-fix').dataset.state).toBe('fixed');
+    expect($$('.jp-oci-fix-cause')).toHaveLength(0);
+    // An older server sends no `cause` at all.
+    const other = new FakeTarget();
+    other.key = 'cell-2';
+    await fixWith(other, {});
+    expect($$('.jp-oci-fix[data-state="fixed"]')).toHaveLength(2);
+    expect($$('.jp-oci-fix-cause')).toHaveLength(0);
+  });
+
+  describe('with a real notebook', () => {
+    let notebook: INotebookPanelLike;
+    let activated: INotebookPanelLike[];
+    let target: NotebookCellTarget;
+
+    beforeEach(() => {
+      notebook = makeNotebookPanel([
+        'import math',
+        'def normalize(s):\n    s.strip()',
+        '',
+        'x = 1',
+        'print(normalize(" a "))'
+      ]);
+      activated = [];
+      target = new NotebookCellTarget({
+        panel: notebook,
+        model: notebook.content.model!.cells.get(4) as ICodeCellModel,
+        execute: async () => undefined,
+        readVariables: async () => null,
+        scheduled: new Signal<any, any>({}),
+        activate: p => activated.push(p)
+      });
+    });
+
+    afterEach(async () => {
+      target.dispose();
+      await act(async () => notebook.content.dispose());
+    });
+
+    const cells = () => notebook.content.model!.sharedModel;
+
+    it('goes to the cell where the cause lay, wherever it moved', async () => {
+      expect(target.context).toEqual([
+        'import math',
+        'def normalize(s):\n    s.strip()',
+        'x = 1'
+      ]);
+      // A cell inserted at the top while the fix runs.
+      cells().insertCell(0, { cell_type: 'markdown', source: '# Notes' });
+      await fixWith(target, { cause: { cell: 1, names: ['normalize'] } });
+      expect($('.jp-oci-fix-cause-text').textContent).toBe(
+        'The cause was probably in cell 3, which defines normalize: the fix repairs it in this cell.'
+      );
+      const link = $<HTMLButtonElement>('.jp-oci-fix-cause-link');
+      expect(link.textContent).toBe('Go to cell 3');
+
+      notebook.content.activeCellIndex = 5;
+      await act(async () => link.click());
+      expect(notebook.content.activeCellIndex).toBe(2);
+      expect(notebook.content.activeCell!.model.sharedModel.getSource()).toBe(
+        'def normalize(s):\n    s.strip()'
+      );
+      expect(activated).toEqual([notebook]);
+
+      // Another cell above: the link follows.
+      await act(async () => {
+        cells().insertCell(0, { cell_type: 'code', source: 'import os' });
+      });
+      expect($('.jp-oci-fix-cause-link').textContent).toBe('Go to cell 4');
+      await act(async () => $('.jp-oci-fix-cause-link').click());
+      expect(notebook.content.activeCellIndex).toBe(3);
+    });
+
+    it('shows no button once the cell is deleted', async () => {
+      await fixWith(target, { cause: { cell: 1, names: ['normalize'] } });
+      expect($$('.jp-oci-fix-cause-link')).toHaveLength(1);
+      await act(async () => {
+        cells().deleteCell(1);
+      });
+      expect($$('.jp-oci-fix-cause-link')).toHaveLength(0);
+      expect($('.jp-oci-fix-cause-text').textContent).toBe(
+        'The cause was probably in an earlier cell, which defines normalize: the fix repairs it in this cell.'
+      );
+    });
+
+    it('shows no button when the cell was deleted before the fix ended', async () => {
+      cells().deleteCell(3);
+      await fixWith(target, {
+        cause: { cell: 2, names: ['x'] }
+      });
+      expect($('.jp-oci-fix').dataset.state).toBe('fixed');
+      expect($('.jp-oci-fix-cause-text').textContent).toBe(
+        'The cause was probably in an earlier cell, which defines x: the fix repairs it in this cell.'
+      );
+      expect($$('.jp-oci-fix-cause-link')).toHaveLength(0);
+    });
   });
 });

@@ -6,7 +6,7 @@ import { createPortal } from 'react-dom';
 
 import { ICodeBlock } from '../codeblocks';
 import { IDiffLine } from '../diff';
-import { IFixRound, IFixState } from '../fix';
+import { FixSession, IFixCauseState, IFixRound, IFixState } from '../fix';
 import { ChatModel, IChatEntry } from '../model';
 import { CodeToolbar, IToolbarAnchor, placeToolbars } from './CodeActions';
 import { MarkdownView } from './MarkdownView';
@@ -518,6 +518,9 @@ function FixEntry(props: IMessageProps & { fix: IFixState }): JSX.Element {
               : '')}
         </div>
       )}
+      {fix.status === 'fixed' && fix.cause && (
+        <FixCauseNote cause={fix.cause} session={session} trans={trans} />
+      )}
       {fix.applied && !active && (
         <button
           type="button"
@@ -527,6 +530,51 @@ function FixEntry(props: IMessageProps & { fix: IFixState }): JSX.Element {
           onClick={() => session?.undo()}
         >
           {trans.__('Undo')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Where the cause of a fixed failure probably lay (an earlier cell whose
+ * definitions the fix changed), with a button that shows that cell in the
+ * notebook; no button once the cell is gone.
+ */
+function FixCauseNote(props: {
+  cause: IFixCauseState;
+  session: FixSession | null;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { cause, session, trans } = props;
+  const names = cause.names.join(', ');
+  const where = cause.cell;
+  const text =
+    where === null
+      ? trans.__(
+          'The cause was probably in an earlier cell, which defines %1: the fix repairs it in this cell.',
+          names
+        )
+      : trans.__(
+          'The cause was probably in cell %1, which defines %2: the fix repairs it in this cell.',
+          where,
+          names
+        );
+  return (
+    <div className="jp-oci-fix-cause" data-cell={where ?? ''}>
+      <span className="jp-oci-fix-cause-text">{text}</span>
+      {where !== null && session && (
+        <button
+          type="button"
+          className="jp-oci-fix-cause-link"
+          aria-label={trans.__('Go to cell %1 in the notebook', where)}
+          title={trans.__(
+            'Make cell %1 the active cell and scroll it into view',
+            where
+          )}
+          onClick={() => session.revealCause()}
+        >
+          {trans.__('Go to cell %1', where)}
         </button>
       )}
     </div>
