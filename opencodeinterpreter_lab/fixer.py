@@ -118,14 +118,15 @@ def fix_policy(task: FixTask) -> LoopPolicy:
             "cell does its work."
         )
 
-    # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it, and more after an
-    # answer that repeated the failing code or only hid the error.
     def feedback(result: ExecutionResult) -> ChatMessage:
         return {
             "role": "user",
             "content": f"That still fails:\n{result.summary(ERROR_CHARS)}{hint_lines(task, result)}\nFix it.",
         }
 
+    # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it, and more after an
+    # answer that repeated the failing code or only hid the error. Such an answer is asked again once within its
+    # round: a round is one proposal run in the kernel.
     return LoopPolicy(
         feedback=feedback,
         redirect=restart,
@@ -133,6 +134,7 @@ def fix_policy(task: FixTask) -> LoopPolicy:
         repeat_objection=unchanged_objection,
         temperatures=(0.0, RETRY_TEMPERATURE),
         refused_temperature=REFUSED_TEMPERATURE,
+        reasks=1,
     )
 
 

@@ -32,6 +32,8 @@ class Round:
     """From the start of the round to its first token."""
     result: ExecutionResult | None = None
     usage: Usage = field(default_factory=Usage)
+    discarded: list[str] = field(default_factory=list)
+    """Earlier answers of this round that could not be run (see :attr:`LoopPolicy.reasks`)."""
 
     @property
     def explanation(self) -> str:
@@ -102,7 +104,10 @@ class LoopPolicy:
     """Stop each answer at the end of its first code block, and run that block: what a model writes after its code
     (often the output it expects, in a block of its own) would be made up."""
     refused_temperature: float | None = None
-    """At least this temperature for a round after a refused answer: the model repeating itself is stuck."""
+    """At least this temperature for an answer after a refused one: the model repeating itself is stuck."""
+    reasks: int = 0
+    """How many times an answer that cannot be run (no code, the code that just ran, an objection) is asked again
+    within its round. A round runs at most one answer's code; these answers are shown, marked as not run."""
 
 
 async def run_loop(
@@ -127,32 +132,31 @@ async def run_loop(
         loop_round = Round(number)
         rounds.append(loop_round)
         started = time.perf_counter()
-        temperature = policy.temperatures[min(number, len(policy.temperatures)) - 1]
-        if refused and policy.refused_temperature is not None:
-            temperature = max(temperature, policy.refused_temperature)
-        generation = engine.generate(messages, max_tokens=max_tokens, temperature=temperature)
-        loop_round.usage = generation.usage
-        async for piece in generation:
-            if loop_round.first_token_s is None:
-                loop_round.first_token_s = time.perf_counter() - started
-            loop_round.answer += piece
-            hooks.on_token(number, piece)
-            if policy.one_step and "`" in piece and (end := first_code_block_end(loop_round.answer)) is not None:
-                loop_round.answer = loop_round.answer[:end]
-                generation.cancel()
-                break
-        loop_round.code = last_code_block(loop_round.answer, language)
-        if loop_round.code is None:
-            if not policy.code_required:
-                return LoopResult("answered", rounds)
-            messages = [*messages, {"role": "assistant", "content": loop_round.answer}, NO_CODE_RETRY]
-            continue
-        repeated = last_run is not None and same_code(loop_round.code, last_run[0])
-        objection = policy.repeat_objection(loop_round.explanation) if repeated else policy.objection(loop_round.code)
-        refused = bool(objection)
-        if objection:
-            messages = policy.redirect(messages, objection, last_run)
-            continue
+        for attempt in range(policy.reasks + 1):
+            if attempt:  # the previous answer could not be run: set it aside and ask again within the round
+                loop_round.discarded.append(loop_round.answer)
+                loop_round.answer = ""
+            temperature = policy.temperatures[min(number, len(policy.temperatures)) - 1]
+            if refused and policy.refused_temperature is not None:
+                temperature = max(temperature, policy.refused_temperature)
+            await _answer(engine, messages, loop_round, policy, max_tokens, temperature, started, hooks)
+            loop_round.code = last_code_block(loop_round.answer, language)
+            if loop_round.code is None:
+                if not policy.code_required:
+                    return LoopResult("answered", rounds)
+                messages = [*messages, {"role": "assistant", "content": loop_round.answer}, NO_CODE_RETRY]
+                reason = "no code"
+            else:
+                objection, reason = _objection(loop_round.code, loop_round.explanation, policy, last_run)
+                refused = objection is not None
+                if objection is None:
+                    break
+                messages = policy.redirect(messages, objection, last_run)
+            if attempt < policy.reasks:
+                hooks.on_token(number, f"\n\n*Not run: {reason}. Asking again.*\n\n")
+        else:
+            continue  # no answer of this round could be run
+        assert loop_round.code is not None
         hooks.on_proposal(loop_round)
         loop_round.result = await executor.execute(loop_round.code)
         hooks.on_result(loop_round)
@@ -164,3 +168,38 @@ async def run_loop(
     if last.code is None:
         return LoopResult("no_code", rounds)
     return LoopResult("refused" if last.result is None else "max_rounds", rounds)
+
+
+def _objection(code: str, explanation: str, policy: LoopPolicy, last_run: LastRun | None) -> tuple[str | None, str]:
+    """Why not to run ``code``: the message for the model and a few words for the user; None to run it."""
+    if last_run is not None and same_code(code, last_run[0]):
+        return policy.repeat_objection(explanation), "the code that just ran, again"
+    objection = policy.objection(code)
+    return objection, (objection or "").split(":")[0].split(". ")[0].lower()
+
+
+async def _answer(
+    engine: LlamaEngine,
+    messages: list[ChatMessage],
+    loop_round: Round,
+    policy: LoopPolicy,
+    max_tokens: int,
+    temperature: float,
+    started: float,
+    hooks: LoopCallbacks,
+) -> None:
+    """Stream one answer into ``loop_round`` (its answer, first-token time and usage)."""
+    generation = engine.generate(messages, max_tokens=max_tokens, temperature=temperature)
+    async for piece in generation:
+        if loop_round.first_token_s is None:
+            loop_round.first_token_s = time.perf_counter() - started
+        loop_round.answer += piece
+        hooks.on_token(loop_round.number, piece)
+        if policy.one_step and "`" in piece and (end := first_code_block_end(loop_round.answer)) is not None:
+            loop_round.answer = loop_round.answer[:end]
+            generation.cancel()
+            break
+    loop_round.usage = Usage(
+        prompt_tokens=loop_round.usage.prompt_tokens + generation.usage.prompt_tokens,
+        completion_tokens=loop_round.usage.completion_tokens + generation.usage.completion_tokens,
+    )

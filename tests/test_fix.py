@@ -16,6 +16,7 @@ from opencodeinterpreter_lab.chat import ChatSession, GenerationDefaults
 from opencodeinterpreter_lab.engine import LlamaEngine
 from opencodeinterpreter_lab.execution import ExecutionResult, KernelExecutor
 from opencodeinterpreter_lab.fixer import FixTask, build_fix_prompt, fix_cell
+from opencodeinterpreter_lab.loop import LoopCallbacks
 
 SQRT_SETUP = ["import math\nvalues = [1, 4, 9]"]
 SQRT_CELL = "roots = [math.sqroot(v) for v in values]\nprint(roots)"
@@ -241,9 +242,12 @@ async def test_a_fix_waiting_for_the_user_can_be_cancelled(connect: Any) -> None
 
 
 async def test_the_client_answers_for_the_proposals_round_even_after_a_round_without_code() -> None:
-    """Round 1 brings no code (nothing to run), so the first proposal is round 2; its result is awaited as such."""
+    """Round 1 brings no code, even when asked again (nothing to run), so the first proposal is round 2; its result
+    is awaited as such."""
     sent = Outbox()
-    engine: Any = ScriptedEngine("No idea.", "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\n```")
+    engine: Any = ScriptedEngine(
+        "No idea.", "Still none.", "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\n```"
+    )
     session = ChatSession(engine, GenerationDefaults(), sent)
     session.handle(json.dumps({"type": "fix", "id": "f", "cell": {"source": SQRT_CELL, "outputs": FAILED.outputs}}))
     proposal = await sent.wait_for("proposal")
@@ -314,10 +318,29 @@ async def test_a_guard_that_hides_the_error_is_not_run_and_the_model_is_told() -
         await kernel.execute(SQRT_SETUP[0])
         outcome = await fix_cell(engine, kernel, FixTask(SQRT_CELL, FAILED, SQRT_SETUP), max_rounds=3)
     assert outcome.status == "fixed"
-    assert [r.result is not None for r in outcome.rounds] == [False, True], "the guarded answer never ran"
+    (only,) = outcome.rounds
+    assert only.discarded == [guarded], "the guarded answer was set aside within the round, never run"
     restarted = engine.prompts[1]
     assert len(restarted) == 2, "the conversation starts over from the first prompt"
     assert "must still set roots" in restarted[1]["content"]
+
+
+async def test_the_failing_code_again_is_asked_again_within_the_round_quoting_the_models_explanation() -> None:
+    repeated = f"Use math.sqrt instead of math.sqroot.\n```python\n{SQRT_CELL}\n```"
+    fixed = "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\n```"
+    engine: Any = ScriptedEngine(repeated, fixed)
+    streamed: list[tuple[int, str]] = []
+    async with KernelExecutor(timeout=30) as kernel:
+        await kernel.execute(SQRT_SETUP[0])
+        task = FixTask(SQRT_CELL, FAILED, SQRT_SETUP)
+        callbacks = LoopCallbacks(on_token=lambda number, text: streamed.append((number, text)))
+        outcome = await fix_cell(engine, kernel, task, max_rounds=1, callbacks=callbacks)
+    assert outcome.status == "fixed" and len(outcome.rounds) == 1
+    assert (1, "\n\n*Not run: the code that just ran, again. Asking again.*\n\n") in streamed
+    objection = engine.prompts[1][-1]["content"]
+    assert (
+        'You explained: "Use math.sqrt instead of math.sqroot." But your code is the code that just failed' in objection
+    )
 
 
 def test_earlier_cells_rebinding_a_builtin_are_context_and_named_in_the_prompt() -> None:
