@@ -94,6 +94,20 @@ def guarded_names(original: str, fix: str) -> list[str]:
     return sorted(_unconditional_bindings(original_tree.body) & sometimes)
 
 
+def dropped_names(original: str, fix: str) -> list[str]:
+    """Names the original cell always sets that the fix does not set at all, nor under a close spelling (a typo the
+    fix corrects): a fix that drops the cell's work (``orders['id'] = ...`` instead of ``merged = orders.merge(...)``)
+    rather than repairing it."""
+    try:
+        original_tree = ast.parse(original)
+        ast.parse(fix)
+    except SyntaxError:
+        return []
+    bound = defined_names(fix)
+    missing = _unconditional_bindings(original_tree.body) - bound
+    return sorted(name for name in missing if not difflib.get_close_matches(name, bound, n=1, cutoff=0.75))
+
+
 def shadowed_builtins(earlier: Sequence[str], source: str) -> list[str]:
     """Built-in names ``source`` uses that an earlier cell rebinds (``list = [...]``): a classic notebook trap."""
     rebound = set().union(*(defined_names(cell) for cell in earlier)) if earlier else set()

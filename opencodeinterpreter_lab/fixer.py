@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .cells import guarded_names
+from .cells import dropped_names, guarded_names
 from .engine import ChatMessage, LlamaEngine, Usage
 from .execution import ExecutionResult, Executor
 from .feedback import head_and_tail
@@ -109,14 +109,19 @@ def fix_policy(task: FixTask) -> LoopPolicy:
         return [system, {"role": "user", "content": prompt["content"] + "\n\n" + objection}]
 
     def objection(code: str) -> str | None:
-        hidden = guarded_names(task.source, code) if task.language == "python" else []
-        if not hidden:
+        if task.language != "python":
             return None
-        names = ", ".join(hidden)
-        return (
-            f"Do not guard with if/try: the cell must still set {names}. Fix the cause of the error so that the "
-            "cell does its work."
-        )
+        if hidden := guarded_names(task.source, code):
+            return (
+                f"Do not guard with if/try: the cell must still set {', '.join(hidden)}. Fix the cause of the error "
+                "so that the cell does its work."
+            )
+        if dropped := dropped_names(task.source, code):
+            return (
+                f"Do not drop the cell's work: it must still set {', '.join(dropped)}. Fix the cause of the error so "
+                "that the cell does its work."
+            )
+        return None
 
     def feedback(result: ExecutionResult) -> ChatMessage:
         return {

@@ -11,10 +11,12 @@ import pytest
 from scripted import Outbox, ScriptedEngine
 
 from opencodeinterpreter_lab import cli
-from opencodeinterpreter_lab.cells import cause_cell, guarded_names, relevant_cells, shadowed_builtins
+from opencodeinterpreter_lab.cells import cause_cell, dropped_names, guarded_names, relevant_cells, shadowed_builtins
 from opencodeinterpreter_lab.chat import ChatSession, GenerationDefaults
 from opencodeinterpreter_lab.engine import LlamaEngine
 from opencodeinterpreter_lab.execution import ExecutionResult, KernelExecutor
+from opencodeinterpreter_lab.fix_cases import FIX_CASES
+from opencodeinterpreter_lab.fix_cases_held_out import HELD_OUT_CASES
 from opencodeinterpreter_lab.fixer import FixTask, build_fix_prompt, fix_cell
 from opencodeinterpreter_lab.loop import LoopCallbacks
 
@@ -308,6 +310,19 @@ def test_fixes_that_only_hide_the_error_are_recognised() -> None:
     ]
     assert guarded_names(original, "order_id = int(re.search(r'#(\\d+)', text).group(1))") == []
     assert guarded_names("total = 0\nfor x in xs:\n    total += x", "total = sum(xs)") == []
+
+
+def test_fixes_that_drop_the_cells_work_are_recognised() -> None:
+    original = "merged = orders.merge(customers, on='customer_id')"
+    assert dropped_names(original, "orders['customer_id'] = orders['customer_id']") == ["merged"]
+    assert dropped_names(original, "merged = orders.merge(customers, left_on='customer_id', right_on='id')") == []
+    assert dropped_names("totl = sum(xs)\nprint(total)", "total = sum(xs)\nprint(total)") == [], "a corrected typo"
+
+
+def test_no_reference_fix_of_the_benchmarks_is_objected_to() -> None:
+    cases = FIX_CASES + HELD_OUT_CASES
+    objected = [c.id for c in cases if guarded_names(c.cell, c.solution) or dropped_names(c.cell, c.solution)]
+    assert objected == []
 
 
 async def test_a_guard_that_hides_the_error_is_not_run_and_the_model_is_told() -> None:
