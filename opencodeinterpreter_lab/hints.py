@@ -73,14 +73,6 @@ def _label_not_position(match: re.Match[str], context: HintContext) -> str | Non
     return ".loc selects by label and the index labels are not 0, 1, …: .iloc selects by position."
 
 
-def _text_and_number(match: re.Match[str], context: HintContext) -> str:
-    return (
-        "A str is mixed with a number. For arithmetic or comparisons convert the text with int() or float() (each "
-        "element of a list; max, min and sorted compare strings as text, so convert first); for messages use an "
-        "f-string."
-    )
-
-
 _RULES: tuple[tuple[re.Pattern[str], str | Rule], ...] = tuple(
     (re.compile(pattern), hint)
     for pattern, hint in (
@@ -90,7 +82,9 @@ _RULES: tuple[tuple[re.Pattern[str], str | Rule], ...] = tuple(
         (
             r"can only concatenate str \(not \"(int|float)\"\) to str|unsupported operand type\(s\) for .*'str'"
             r"|not supported between instances of '(str|int|float)' and '(str|int|float)'",
-            _text_and_number,
+            "A str is mixed with a number. For arithmetic or comparisons convert the text with int() or float() (each "
+            "element of a list; max, min and sorted compare strings as text, so convert first); for messages use an "
+            "f-string.",
         ),
         (
             r"Cannot subset columns with a tuple",
