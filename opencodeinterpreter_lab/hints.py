@@ -136,6 +136,11 @@ _RULES: tuple[tuple[re.Pattern[str], str | Rule], ...] = tuple(
             "json.loads reads JSON text into objects; json.dumps writes objects out as JSON text.",
         ),
         (
+            r"takes no keyword arguments",
+            "This function takes its arguments by position only: pass the same value positionally, f(x, value) "
+            "instead of f(x, name=value).",
+        ),
+        (
             r"unhashable type: '(list|dict|set)'",
             "Lists, dicts and sets cannot be dict keys or set members: use tuples.",
         ),

@@ -31,6 +31,7 @@ FIRING: list[tuple[tuple[str, ...], str, str]] = [
     (("from datetime import datetime",), "datetime.strptime('%Y', '2024')", "text first"),
     (("import json",), "json.loads({'a': 1})", "json.loads reads"),
     ((), "{[1]: 2}", "use tuples"),
+    ((), "{}.get('a', default=0)", "by position only"),
     ((), "int('3.5')", "float() first"),
     ((), "pd.DataFrame()", "Import it"),
     ((), "'total: ' + 1", "A str is mixed with a number"),
