@@ -104,11 +104,11 @@ def hint_lines(task: FixTask, failure: ExecutionResult) -> str:
 
 def fix_policy(task: FixTask) -> LoopPolicy:
     def restart(messages: list[ChatMessage], objection: str, last_run: LastRun | None) -> list[ChatMessage]:
-        # Small models anchor on their previous turn: start over from the first prompt (for the code that ran last)
-        # with the objection, rather than go on from the answer that was refused.
+        # The next round's conversation: the first prompt for the code that ran last (and its failure), with the
+        # objection to the answer just refused, if any.
         code, failure = last_run or (task.source, task.failure)
         system, prompt = build_fix_prompt(FixTask(code, failure, task.context, task.variables, task.language))
-        return [system, {"role": "user", "content": prompt["content"] + "\n\n" + objection}]
+        return [system, {"role": "user", "content": prompt["content"] + (f"\n\n{objection}" if objection else "")}]
 
     def objection(code: str) -> str | None:
         if task.language != "python":
@@ -125,17 +125,12 @@ def fix_policy(task: FixTask) -> LoopPolicy:
             )
         return None
 
-    def feedback(result: ExecutionResult) -> ChatMessage:
-        return {
-            "role": "user",
-            "content": f"That still fails:\n{result.summary(ERROR_CHARS)}{hint_lines(task, result)}\nFix it.",
-        }
-
-    # Greedy first; later rounds sample a little, so that a model stuck on one idea can leave it, and more after an
-    # answer that repeated the failing code or only hid the error. Such an answer is asked again once within its
-    # round: a round is one proposal run in the kernel.
+    # Every round starts from the first prompt, for the code that failed last (small models anchor on their earlier
+    # answers; the prompt's head stays in llama.cpp's cache). Greedy first; later rounds sample a little, so that a
+    # model stuck on one idea can leave it, and more after an answer that repeated the failing code or only hid the
+    # error. Such an answer is asked again once within its round: a round is one proposal run in the kernel.
     return LoopPolicy(
-        feedback=feedback,
+        feedback=None,
         redirect=restart,
         objection=objection,
         repeat_objection=unchanged_objection,

@@ -86,8 +86,10 @@ def append_objection(messages: list[ChatMessage], objection: str, last_run: Last
 
 @dataclass(frozen=True)
 class LoopPolicy:
-    feedback: Callable[[ExecutionResult], ChatMessage]
-    """The message that tells the model what running its code did."""
+    feedback: Callable[[ExecutionResult], ChatMessage] | None
+    """The message that tells the model, in the conversation, what running its code did; None to go on from
+    ``redirect`` (with no objection) instead: the fixer starts over from its first prompt for the code that failed,
+    as small models anchor on their earlier answers."""
     redirect: Callable[[list[ChatMessage], str, LastRun | None], list[ChatMessage]] = append_objection
     """The conversation to go on with when an answer's code is not run, given the objection to it."""
     objection: Callable[[str], str | None] = lambda code: None
@@ -162,8 +164,12 @@ async def run_loop(
         hooks.on_result(loop_round)
         if loop_round.result.ok and policy.stop_when_passed:
             return LoopResult("passed", rounds)
-        messages = [*messages, {"role": "assistant", "content": loop_round.answer}, policy.feedback(loop_round.result)]
         last_run = (loop_round.code, loop_round.result)
+        if policy.feedback is None:
+            messages = policy.redirect(messages, "", last_run)
+        else:
+            feedback = policy.feedback(loop_round.result)
+            messages = [*messages, {"role": "assistant", "content": loop_round.answer}, feedback]
     last = rounds[-1]
     if last.code is None:
         return LoopResult("no_code", rounds)
