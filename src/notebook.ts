@@ -611,8 +611,11 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     }
     this._buttons.set(model, button);
     const remove = (): void => {
-      model.sharedModel.changed.disconnect(onSource);
-      model.outputs.changed.disconnect(onOutputs);
+      if (!model.isDisposed) {
+        // A disposed model has dropped its signals (and its shared model).
+        model.sharedModel.changed.disconnect(onSource);
+        model.outputs.changed.disconnect(onOutputs);
+      }
       this._buttons.delete(model);
       button.dispose();
     };
