@@ -13,6 +13,6 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    from .app import OpenCodeInterpreter
+    from .server.app import OpenCodeInterpreter
 
     return [{"module": "opencodeinterpreter_lab", "app": OpenCodeInterpreter}]

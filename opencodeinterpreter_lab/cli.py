@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import CATALOG, DEFAULT_MODEL, ModelError, resolve_model
+from .engine.models import CATALOG, DEFAULT_MODEL, ModelError, resolve_model
 
 if TYPE_CHECKING:
-    from .engine import EngineConfig, LlamaEngine
+    from .engine.llama import EngineConfig, LlamaEngine
 
 
 class _ProgressBar:
@@ -60,9 +60,9 @@ def _cmd_fix(args: argparse.Namespace) -> int:
 
     import nbformat
 
-    from .engine import EngineError
-    from .execution import KernelExecutor
-    from .notebook_fix import CellReport, fix_notebook
+    from .engine.llama import EngineError
+    from .loop.execution import KernelExecutor
+    from .loop.notebook import CellReport, fix_notebook
 
     source = Path(args.notebook)
     try:
@@ -88,6 +88,9 @@ def _cmd_fix(args: argparse.Namespace) -> int:
             where, names = cell.cause
             print(f"  the cause is probably in cell {where + 1}: the fix changes {', '.join(names)}, defined there")
 
+    def new_kernel() -> KernelExecutor:
+        return KernelExecutor(kernel, timeout=args.timeout, cwd=workdir)
+
     async def run() -> int:
         try:
             await asyncio.get_running_loop().run_in_executor(None, engine.load)
@@ -95,14 +98,17 @@ def _cmd_fix(args: argparse.Namespace) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 1
         try:
-            async with KernelExecutor(kernel, timeout=args.timeout, cwd=workdir) as executor:
-                report = await fix_notebook(notebook, engine, executor, args.max_rounds, on_cell=show)
+            report = await fix_notebook(notebook, engine, new_kernel, args.max_rounds, on_cell=show)
         finally:
             await engine.close()
         nbformat.write(notebook, output)  # type: ignore[no-untyped-call]
+        for cell in report.failing:
+            if cell.withdrawn:
+                print(f"cell {cell.index + 1}: fix withdrawn, original kept: {cell.withdrawn}")
         print(
-            f"{report.cells_run} cells run, {len(report.failing)} failed, {len(report.fixed)} fixed, "
-            f"{len(report.failing) - len(report.fixed)} not fixed; written to {output}"
+            f"{report.cells_run} cells; in a fresh run {len(report.failing_before)} failed before, "
+            f"{len(report.failing_after)} fail after ({len(report.fixed)} fixed, "
+            f"{len(report.regressions)} regressions); written to {output}"
         )
         return 0 if report.all_pass else 1
 
@@ -110,7 +116,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench_stream import run_stream_benchmark
+    from .bench.stream import run_stream_benchmark
 
     return run_stream_benchmark(
         model=args.model, model_path=args.model_path, threads=args.threads, tokens=args.tokens, runs=args.runs
@@ -118,14 +124,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_fix(args: argparse.Namespace) -> int:
-    from .bench_fix import main
+    from .bench.fix import main
 
     only = args.cases.split(",") if args.cases else ()
     return main(_engine(args), args.rounds, args.limit, Path(args.output) if args.output else None, only, args.set)
 
 
 def _cmd_bench_humaneval(args: argparse.Namespace) -> int:
-    from .bench_humaneval import main
+    from .bench.humaneval import main
 
     output = Path(args.output) if args.output else None
     return main(_engine(args), args.mode, args.rounds, args.limit, args.stride, output)
@@ -133,14 +139,14 @@ def _cmd_bench_humaneval(args: argparse.Namespace) -> int:
 
 def _engine(args: argparse.Namespace) -> LlamaEngine:
     """The engine the server would use, with the command line's model choice."""
-    from .engine import LlamaEngine
+    from .engine.llama import LlamaEngine
 
     return LlamaEngine(_engine_config(args))
 
 
 def _engine_config(args: argparse.Namespace) -> EngineConfig:
     """The server's defaults, overridden by whichever of --model, --model-path, --threads, --cache-dir were given."""
-    from .app import OpenCodeInterpreter
+    from .server.app import OpenCodeInterpreter
 
     app = OpenCodeInterpreter()
     for option, trait in (

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from .engine import EngineStatus, Timings, Usage
-from .fixer import FixOutcome
-from .loop import Round
-from .task import TaskOutcome
+from .engine.llama import EngineStatus, Timings, Usage
+from .loop.core import Round
+from .loop.fixer import FixOutcome
+from .loop.task import TaskOutcome
 
 MAX_ID_LENGTH = 200
 
@@ -56,6 +56,11 @@ class FixRequest(BaseModel):
     variables: str = Field(default="", max_length=4000)
     language: str = Field(default="python", max_length=40)
     max_rounds: int | None = Field(default=None, ge=1, le=10)
+    kernel_id: str | None = Field(
+        default=None,
+        max_length=MAX_ID_LENGTH,
+        description="The notebook's kernel: the server reads it silently for the prompt (variables, signatures).",
+    )
 
 
 class TaskRequest(BaseModel):

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from tornado.websocket import WebSocketClientConnection
 
-from opencodeinterpreter_lab.app import OpenCodeInterpreter
-from opencodeinterpreter_lab.engine import LlamaEngine
+from opencodeinterpreter_lab.engine.llama import LlamaEngine
+from opencodeinterpreter_lab.server.app import OpenCodeInterpreter
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from opencodeinterpreter_lab.engine import ChatMessage, Usage
+from opencodeinterpreter_lab.engine.llama import ChatMessage, Usage
 
 
 class ScriptedEngine:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from opencodeinterpreter_lab.engine import LlamaEngine
+from opencodeinterpreter_lab.engine.llama import LlamaEngine
 
 pytestmark = pytest.mark.usefixtures("shared_engine")
 

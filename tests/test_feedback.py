@@ -6,8 +6,8 @@ import base64
 import struct
 import zlib
 
-from opencodeinterpreter_lab.execution import ExecutionResult
-from opencodeinterpreter_lab.feedback import (
+from opencodeinterpreter_lab.loop.execution import ExecutionResult
+from opencodeinterpreter_lab.loop.feedback import (
     ErrorInfo,
     extract_code_blocks,
     format_error,

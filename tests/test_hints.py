@@ -3,9 +3,9 @@ a library that rewords its message fails here), and stays quiet where it has not
 
 from __future__ import annotations
 
-from opencodeinterpreter_lab.execution import KernelExecutor
-from opencodeinterpreter_lab.feedback import ErrorInfo
-from opencodeinterpreter_lab.hints import HintContext, error_hints
+from opencodeinterpreter_lab.loop.execution import KernelExecutor, describe_variables
+from opencodeinterpreter_lab.loop.feedback import ErrorInfo
+from opencodeinterpreter_lab.loop.hints import HintContext, error_hints
 
 _NP = "import numpy as np\n"
 _PD = "import pandas as pd\n"
@@ -59,7 +59,7 @@ async def _hints(kernel: KernelExecutor, earlier: tuple[str, ...], cell: str) ->
         assert (await kernel.execute(setup)).ok, setup
     failure = await kernel.execute(cell)
     assert failure.error is not None, f"{cell!r} did not fail"
-    variables = await kernel.describe_variables(["df", "prices", "ages", "counts", "s"])
+    variables = await describe_variables(kernel, ["df", "prices", "ages", "counts", "s"])
     return error_hints(HintContext(failure.error, cell, earlier, variables))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from opencodeinterpreter_lab import cli
-from opencodeinterpreter_lab.bench_humaneval import (
+from opencodeinterpreter_lab.bench.humaneval import (
     MODES,
     SelfTests,
     definitions_only,
@@ -18,8 +18,8 @@ from opencodeinterpreter_lab.bench_humaneval import (
     score_code,
     solution_program,
 )
-from opencodeinterpreter_lab.execution import KernelExecutor
-from opencodeinterpreter_lab.sandbox import score
+from opencodeinterpreter_lab.bench.sandbox import score
+from opencodeinterpreter_lab.loop.execution import KernelExecutor
 
 PROBLEMS = load_problems(limit=3)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from opencodeinterpreter_lab.models import ModelError, PypiParts, assemble_parts
+from opencodeinterpreter_lab.engine.models import ModelError, PypiParts, assemble_parts
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from scripted import Outbox, ScriptedEngine
 
-from opencodeinterpreter_lab.chat import ChatSession, GenerationDefaults
-from opencodeinterpreter_lab.engine import ChatMessage, LlamaEngine
-from opencodeinterpreter_lab.execution import KernelExecutor
-from opencodeinterpreter_lab.task import run_task
+from opencodeinterpreter_lab.engine.llama import ChatMessage, LlamaEngine
+from opencodeinterpreter_lab.loop.execution import KernelExecutor
+from opencodeinterpreter_lab.loop.task import run_task
+from opencodeinterpreter_lab.server.session import ChatSession, GenerationDefaults
 
 # The task is about the user's data, which the model cannot know without running code.
 READINGS = "import random\nrandom.seed(7)\nreadings = [random.randint(0, 1000) for _ in range(50)]"

@@ -29,8 +29,8 @@ from typing import Any
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from .engine import EngineConfig, open_llama
-from .models import choose_model, resolve_model
+from ..engine.llama import EngineConfig, open_llama
+from ..engine.models import choose_model, resolve_model
 
 DECODE_PROMPT = (
     "Write a Python module implementing a singly linked list class with push, pop, find, reverse and __iter__, "
@@ -189,7 +189,7 @@ async def _ws_side(server: _Server, tokens: int, runs: int) -> tuple[list[Stream
 def run_stream_benchmark(model: str, model_path: str, threads: int, tokens: int, runs: int) -> int:
     choice = choose_model(model_path, model=model)
     extension: dict[str, Any] = {"model": model, "model_path": model_path, "n_threads": threads}
-    from .app import OpenCodeInterpreter
+    from ..server.app import OpenCodeInterpreter
 
     config = EngineConfig(model=choice, cache_dir=Path(OpenCodeInterpreter().cache_dir), n_threads=threads)
     path = resolve_model(choice, config.cache_dir, lambda message, fraction: None)

@@ -6,18 +6,21 @@ Transport-agnostic: the WebSocket handler feeds raw messages in and gives a ``se
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from .cells import cause_cell, relevant_cells
-from .engine import ChatMessage, EngineError, LlamaEngine, Timings, Usage
-from .execution import ExecutionResult
-from .fixer import FixTask, fix_cell
-from .loop import LoopCallbacks, Round
-from .protocol import (
+from ..engine.llama import ChatMessage, EngineError, LlamaEngine, Timings, Usage
+from ..loop.cells import cause_cell
+from ..loop.core import LoopCallbacks, Round
+from ..loop.execution import ExecutionResult
+from ..loop.fixer import FixTask, fix_cell
+from ..loop.task import run_task
+from ..protocol import (
     CancelRequest,
     ChatRequest,
+    ClientRequest,
     ExecutionResultMessage,
     FixRequest,
     ProtocolError,
@@ -30,7 +33,9 @@ from .protocol import (
     task_outcome_json,
     token_message,
 )
-from .task import run_task
+from .kernels import LiveKernelReader
+
+log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 Send = Callable[[Json], None]
@@ -81,11 +86,18 @@ class _Request:
     executor: LiveNotebookExecutor | None = None
 
 
+KernelReaders = Callable[[str], LiveKernelReader | None]
+"""A reader on the kernel with this id, when the user may use kernels."""
+
+
 class ChatSession:
-    def __init__(self, engine: LlamaEngine, defaults: GenerationDefaults, send: Send) -> None:
+    def __init__(
+        self, engine: LlamaEngine, defaults: GenerationDefaults, send: Send, kernels: KernelReaders | None = None
+    ) -> None:
         self._engine = engine
         self._defaults = defaults
         self._send = send
+        self._kernels = kernels
         self._requests: dict[str, _Request] = {}
 
     def handle(self, raw: str | bytes) -> None:
@@ -95,6 +107,13 @@ class ChatSession:
         except ProtocolError as e:
             self._send(error_message(e.request_id, str(e)))
             return
+        try:
+            self._dispatch(message)
+        except Exception as e:  # a bug of ours: the request fails, the connection and its other requests live on
+            log.exception("Could not start %s request %r", message.type, message.id)
+            self._send(error_message(message.id, _internal_error(e)))
+
+    def _dispatch(self, message: ClientRequest) -> None:
         if isinstance(message, CancelRequest):
             self.cancel(message.id)
         elif isinstance(message, ExecutionResultMessage):
@@ -129,31 +148,26 @@ class ChatSession:
             temperature=self._defaults.temperature if request.temperature is None else request.temperature,
         )
 
-        async def relay() -> None:
-            try:
-                async for text in generation:
-                    self._send(token_message(request.id, text))
-            except EngineError as e:
-                self._send(error_message(request.id, str(e)))
-            else:
-                self._send(done_message(request.id, generation.usage, generation.timings, generation.cancelled))
+        async def relay() -> Json:
+            async for text in generation:
+                self._send(token_message(request.id, text))
+            return done_message(request.id, generation.usage, generation.timings, generation.cancelled)
 
         self._track(request.id, relay(), generation.cancel)
 
     # ---- loops that run code in the live notebook ----------------------------------------------------------------
     def _start_fix(self, request: FixRequest) -> None:
         failure = ExecutionResult("error", request.cell.outputs)
-        task = FixTask(
-            source=request.cell.source,
-            failure=failure,
-            context=relevant_cells(request.context, request.cell.source) if request.language == "python" else [],
-            variables=request.variables,
-            language=request.language,
-        )
+        task = FixTask(request.cell.source, failure, request.context, request.variables, language=request.language)
         max_rounds = request.max_rounds or self._defaults.fix_rounds
+        reader = self._kernels(request.kernel_id) if self._kernels and request.kernel_id else None
 
         async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> LoopSummary:
-            outcome = await fix_cell(self._engine, executor, task, max_rounds, callbacks)
+            try:
+                outcome = await fix_cell(self._engine, executor, task, max_rounds, callbacks, reader=reader)
+            finally:
+                if reader is not None:
+                    reader.close()
             fixed_elsewhere = request.language == "python" and outcome.status == "fixed"
             cause = cause_cell(request.context, task.source, outcome.source) if fixed_elsewhere else None
             return outcome.usage, outcome.rounds, fix_outcome_json(outcome, cause)
@@ -189,17 +203,10 @@ class ChatSession:
             on_proposal=propose,
         )
 
-        async def relay() -> None:
-            try:
-                usage, rounds, outcome = await run(executor, callbacks)
-            except EngineError as e:
-                self._send(error_message(request_id, str(e)))
-                return
-            except asyncio.CancelledError:  # the client cancelled: Stop, Discard, Apply without running, Skip
-                self._send(done_message(request_id, Usage(), Timings(), cancelled=True))
-                return
+        async def relay() -> Json:
+            usage, rounds, outcome = await run(executor, callbacks)
             timings = Timings(first_token_s=rounds[0].first_token_s if rounds else None)
-            self._send(done_message(request_id, usage, timings, False, outcome=outcome))
+            return done_message(request_id, usage, timings, False, outcome=outcome)
 
         self._track(request_id, relay(), executor=executor)
 
@@ -211,12 +218,27 @@ class ChatSession:
     def _track(
         self,
         request_id: str,
-        work: Coroutine[Any, Any, None],
+        work: Coroutine[Any, Any, Json],
         cancel: Callable[[], None] | None = None,
         executor: LiveNotebookExecutor | None = None,
     ) -> None:
-        """Run ``work`` as the request ``request_id``; ``cancel`` defaults to cancelling its task."""
-        task = asyncio.create_task(work)
+        """Run ``work`` as the request ``request_id`` and send what it returns (its ``done``); ``cancel`` defaults to
+        cancelling its task. The one error boundary: whatever happens, the request ends with exactly one ``done``
+        (cancelled, for a cancelled task: Stop, Discard, Apply without running, Skip) or ``error``."""
+
+        async def bounded() -> None:
+            try:
+                final = await work
+            except asyncio.CancelledError:
+                final = done_message(request_id, Usage(), Timings(), cancelled=True)
+            except EngineError as e:
+                final = error_message(request_id, str(e))
+            except Exception as e:  # a bug of ours: say so for this request only
+                log.exception("Request %r failed", request_id)
+                final = error_message(request_id, _internal_error(e))
+            self._send(final)
+
+        task = asyncio.create_task(bounded())
         self._requests[request_id] = _Request(task, cancel or task.cancel, executor)
 
         def forget(_: asyncio.Task[None]) -> None:
@@ -224,3 +246,7 @@ class ChatSession:
                 del self._requests[request_id]
 
         task.add_done_callback(forget)
+
+
+def _internal_error(error: Exception) -> str:
+    return f"The assistant failed on this request ({type(error).__name__}: {error}); other requests go on."

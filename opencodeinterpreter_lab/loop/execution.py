@@ -18,6 +18,11 @@ from typing import Any, Literal, Protocol
 
 from .feedback import ErrorInfo, format_error, head_and_tail, strip_ansi
 
+READ_TIMEOUT = 5.0
+READ_CHARS = 4000
+"""Kernel reads are bounded: a read that takes longer is skipped, a longer answer cut."""
+
+
 Output = dict[str, Any]
 """One output in nbformat v4's shape (output_type stream | execute_result | display_data | error)."""
 
@@ -115,8 +120,50 @@ _LIMIT_MEMORY = """(lambda r, used: r.setrlimit(r.RLIMIT_AS, (used + EXTRA, used
 )"""
 
 
+async def describe_variables(reader: KernelReader, names: Iterable[str]) -> str:
+    """A summary of those of ``names`` the kernel defines (Python kernels), read silently; "" if none."""
+    wanted = sorted(n for n in names if n.isidentifier())
+    if not wanted:
+        return ""
+    text = await reader.evaluate(_DESCRIBE_VARIABLES.replace("NAMES", repr(wanted)))
+    if not text:
+        return ""
+    try:
+        return str(ast.literal_eval(text))
+    except (ValueError, SyntaxError):  # cut at READ_CHARS: not a whole literal any more
+        return ""
+
+
 class Executor(Protocol):
     async def execute(self, code: str) -> ExecutionResult: ...
+
+
+class KernelReader(Protocol):
+    """Reads from a kernel without running the user's code: one expression, evaluated by a silent request."""
+
+    async def evaluate(self, expression: str, timeout: float = READ_TIMEOUT) -> str | None:
+        """The expression's value as text (``text/plain``); None when the kernel cannot say (not IPython, busy past
+        ``timeout``, gone, or the expression raised)."""
+        ...
+
+
+async def evaluate_silently(client: Any, expression: str, timeout: float) -> str | None:
+    """:meth:`KernelReader.evaluate` on a ``jupyter_client`` client: an ``execute_request`` with ``silent=True``, no
+    code and one user expression; it runs nothing else, records nothing in the history and leaves no output."""
+    try:
+        reply = await asyncio.wait_for(
+            client.execute_interactive(
+                "", silent=True, store_history=False, user_expressions={"v": expression}, timeout=timeout
+            ),
+            timeout,
+        )
+        value = reply["content"]["user_expressions"]["v"]
+    except Exception:  # a kernel that is not IPython, busy or gone: nothing to say, not an error
+        return None
+    if value.get("status") != "ok":
+        return None
+    text = value.get("data", {}).get("text/plain", "")
+    return str(text)[:READ_CHARS] if text else None
 
 
 class KernelExecutor:
@@ -204,23 +251,10 @@ class KernelExecutor:
             elif kind == "clear_output":
                 outputs.clear()
 
-    async def describe_variables(self, names: Iterable[str]) -> str:
-        """A summary of those of ``names`` the kernel defines (Python kernels), by a silent request; "" if none."""
-        wanted = sorted(n for n in names if n.isidentifier())
-        if not wanted or self._client is None:
-            return ""
-        expression = _DESCRIBE_VARIABLES.replace("NAMES", repr(wanted))
-        try:
-            reply = await self._client.execute_interactive(
-                "", silent=True, store_history=False, user_expressions={"v": expression}, timeout=10
-            )
-            value = reply["content"]["user_expressions"]["v"]
-        except Exception:  # a kernel that is not IPython, busy or gone: no summary, not an error
-            return ""
-        if value.get("status") != "ok":
-            return ""
-        text = value["data"].get("text/plain", "")
-        return str(ast.literal_eval(text)) if text else ""
+    async def evaluate(self, expression: str, timeout: float = READ_TIMEOUT) -> str | None:
+        if self._client is None:
+            return None
+        return await evaluate_silently(self._client, expression, timeout)
 
     async def _drain(self, msg_id: str) -> None:
         """After an interrupt, wait briefly for the kernel to go idle so the next run starts clean."""

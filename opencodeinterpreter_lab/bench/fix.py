@@ -17,13 +17,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .cells import relevant_cells, used_names
-from .engine import LlamaEngine
-from .execution import KernelExecutor
+from ..engine.llama import LlamaEngine
+from ..loop.core import LoopCallbacks, Round
+from ..loop.execution import KernelExecutor
+from ..loop.fixer import FixTask, fix_cell
 from .fix_cases import FIX_CASES, FixCase
 from .fix_cases_held_out import HELD_OUT_CASES
-from .fixer import FixTask, fix_cell
-from .loop import LoopCallbacks, Round
 
 
 @dataclass
@@ -53,12 +52,12 @@ async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, r
     passed_at: list[float] = []
 
     def on_result(fix_round: Round) -> None:
-        if fix_round.result is not None and fix_round.result.ok:
+        if fix_round.passed:
             passed_at.append(time.perf_counter() - started)
 
-    variables = await kernel.describe_variables(used_names(case.cell))
-    task = FixTask(case.cell, failure, relevant_cells(case.setup, case.cell), variables)
-    outcome = await fix_cell(engine, kernel, task, rounds, LoopCallbacks(on_result=on_result))
+    # What the panel sends: the cells above; the kernel is read as the server reads the user's live kernel.
+    task = FixTask(case.cell, failure, case.setup)
+    outcome = await fix_cell(engine, kernel, task, rounds, LoopCallbacks(on_result=on_result), reader=kernel)
     passed_check = outcome.status == "fixed" and (await kernel.execute(case.check)).ok
     return CaseResult(
         id=case.id,

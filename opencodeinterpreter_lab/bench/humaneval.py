@@ -27,10 +27,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .engine import ChatMessage, LlamaEngine
-from .execution import ExecutionResult, Executor, KernelExecutor
-from .fixer import RETRY_TEMPERATURE
-from .loop import LoopPolicy, LoopResult, run_loop
+from ..engine.llama import ChatMessage, LlamaEngine
+from ..loop.core import LoopPolicy, LoopResult, run_loop
+from ..loop.execution import ExecutionResult, Executor, KernelExecutor
+from ..loop.fixer import RETRY_TEMPERATURE
 from .sandbox import Verdict, score
 
 Mode = Literal["single", "self-feedback", "oracle-feedback"]

@@ -9,11 +9,11 @@ server starts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .engine import ChatMessage, LlamaEngine, Usage
+from ..engine.llama import ChatMessage, LlamaEngine, Usage
 from .execution import ExecutionResult, Executor
 from .feedback import first_code_block_end, last_code_block, prose, same_code
 
@@ -34,6 +34,13 @@ class Round:
     usage: Usage = field(default_factory=Usage)
     discarded: list[str] = field(default_factory=list)
     """Earlier answers of this round that could not be run (see :attr:`LoopPolicy.reasks`)."""
+    rejected: str | None = None
+    """Why a clean run was not accepted (see :attr:`LoopPolicy.judge`), if it was not."""
+
+    @property
+    def passed(self) -> bool:
+        """The round's code ran cleanly and the run was accepted."""
+        return self.result is not None and self.result.ok and self.rejected is None
 
     @property
     def explanation(self) -> str:
@@ -110,6 +117,9 @@ class LoopPolicy:
     reasks: int = 0
     """How many times an answer that cannot be run (no code, the code that just ran, an objection) is asked again
     within its round. A round runs at most one answer's code; these answers are shown, marked as not run."""
+    judge: Callable[[str, ExecutionResult], Awaitable[str | None]] | None = None
+    """Why a clean run does not count (it showed nothing where the cell shows something, it left names unset), if
+    anything does; the objection goes back to the model as for code that was not run."""
 
 
 async def run_loop(
@@ -129,6 +139,7 @@ async def run_loop(
     """
     hooks = callbacks or LoopCallbacks()
     rounds: list[Round] = []
+    ran = [last_run[0]] if last_run else []
     refused = False
     for number in range(1, max_rounds + 1):
         loop_round = Round(number)
@@ -149,7 +160,7 @@ async def run_loop(
                 messages = [*messages, {"role": "assistant", "content": loop_round.answer}, NO_CODE_RETRY]
                 reason = "no code"
             else:
-                objection, reason = _objection(loop_round.code, loop_round.explanation, policy, last_run)
+                objection, reason = _objection(loop_round.code, loop_round.explanation, policy, ran)
                 refused = objection is not None
                 if objection is None:
                     break
@@ -161,7 +172,14 @@ async def run_loop(
         assert loop_round.code is not None
         hooks.on_proposal(loop_round)
         loop_round.result = await executor.execute(loop_round.code)
+        ran.append(loop_round.code)
+        if loop_round.result.ok and policy.judge is not None:
+            loop_round.rejected = await policy.judge(loop_round.code, loop_round.result)
         hooks.on_result(loop_round)
+        if loop_round.rejected is not None:  # ran, but did not do the work: like code that was not run
+            hooks.on_token(number, f"\n\n*Ran, but not accepted: {_reason(loop_round.rejected)}.*\n\n")
+            messages = policy.redirect(messages, loop_round.rejected, last_run)
+            continue
         if loop_round.result.ok and policy.stop_when_passed:
             return LoopResult("passed", rounds)
         last_run = (loop_round.code, loop_round.result)
@@ -173,15 +191,23 @@ async def run_loop(
     last = rounds[-1]
     if last.code is None:
         return LoopResult("no_code", rounds)
-    return LoopResult("refused" if last.result is None else "max_rounds", rounds)
+    return LoopResult("refused" if last.result is None or last.rejected else "max_rounds", rounds)
 
 
-def _objection(code: str, explanation: str, policy: LoopPolicy, last_run: LastRun | None) -> tuple[str | None, str]:
-    """Why not to run ``code``: the message for the model and a few words for the user; None to run it."""
-    if last_run is not None and same_code(code, last_run[0]):
+def _objection(code: str, explanation: str, policy: LoopPolicy, ran: Sequence[str]) -> tuple[str | None, str]:
+    """Why not to run ``code``: the message for the model and a few words for the user; None to run it. Code that
+    already ran in this loop never runs again."""
+    if ran and same_code(code, ran[-1]):
         return policy.repeat_objection(explanation), "the code that just ran, again"
+    if any(same_code(code, earlier) for earlier in ran):
+        return policy.repeat_objection(explanation), "code that already ran, again"
     objection = policy.objection(code)
-    return objection, (objection or "").split(":")[0].split(". ")[0].lower()
+    return objection, _reason(objection or "")
+
+
+def _reason(objection: str) -> str:
+    """The few words of an objection shown to the user."""
+    return objection.split(":")[0].split(". ")[0].lower()
 
 
 async def _answer(

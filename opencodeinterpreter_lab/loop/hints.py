@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .cells import shadowed_builtins
+from .cells import parse_cell, python_source, shadowed_builtins
 from .feedback import ErrorInfo
 
 
@@ -40,12 +40,11 @@ def _none_value(match: re.Match[str], context: HintContext) -> str:
 
 def _regex_calls(source: str) -> list[tuple[str, str]]:
     """``re.search``, ``re.match`` and ``re.fullmatch`` calls in ``source``: (function name, source text)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    tree = parse_cell(source)
+    if tree is None:
         return []
     return [
-        (node.func.attr, ast.get_source_segment(source, node) or "")
+        (node.func.attr, ast.get_source_segment(python_source(source), node) or "")
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)

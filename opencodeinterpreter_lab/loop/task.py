@@ -1,6 +1,6 @@
 """A task in the notebook: the model writes a cell, it runs, the model reads the output and goes on.
 
-The OpenCodeInterpreter loop (``loop.py``) with the task policy: a clean run does not end it; the model's output is
+The OpenCodeInterpreter loop (``core.py``) with the task policy: a clean run does not end it; the model's output is
 fed back and it continues (or fixes) until it answers without code, or after ``max_rounds`` rounds.
 """
 
@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .engine import ChatMessage, LlamaEngine
+from ..engine.llama import ChatMessage, LlamaEngine
+from .core import LoopCallbacks, LoopPolicy, LoopResult, run_loop
 from .execution import ExecutionResult, Executor
-from .loop import LoopCallbacks, LoopPolicy, LoopResult, run_loop
 
 OUTPUT_CHARS = 1500
 

@@ -12,12 +12,13 @@ from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web, websocket
 
-from .chat import ChatSession
-from .protocol import status_message
+from ..protocol import status_message
+from .kernels import LiveKernelReader
+from .session import ChatSession
 
 if TYPE_CHECKING:
+    from ..engine.llama import EngineStatus, LlamaEngine
     from .app import OpenCodeInterpreter
-    from .engine import EngineStatus, LlamaEngine
 
 AUTH_RESOURCE = "opencodeinterpreter"
 
@@ -55,6 +56,7 @@ class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket
 
     _session: ChatSession | None = None
     _unsubscribe: Any = None
+    _may_read_kernels = False
 
     async def pre_get(self) -> None:
         authorized = await ensure_async(
@@ -62,6 +64,10 @@ class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket
         )
         if not authorized:
             raise web.HTTPError(403)
+        # Fixes read the notebook's kernel (silently): only for users the server lets use kernels.
+        self._may_read_kernels = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "execute", "kernels")
+        )
 
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
@@ -72,7 +78,8 @@ class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket
 
     def open(self, *args: Any, **kwargs: Any) -> None:
         super().open(*args, **kwargs)
-        self._session = ChatSession(self.engine, self.assistant.generation_defaults, self._send)
+        kernels = self._kernel_reader if self._may_read_kernels else None
+        self._session = ChatSession(self.engine, self.assistant.generation_defaults, self._send, kernels)
         self._unsubscribe = self.engine.subscribe(self._on_status)
         self._send(status_message(self.engine.status))
 
@@ -85,6 +92,9 @@ class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket
             self._unsubscribe()
         if self._session is not None:
             self._session.close()
+
+    def _kernel_reader(self, kernel_id: str) -> LiveKernelReader:
+        return LiveKernelReader(self.kernel_manager, kernel_id)
 
     def _on_status(self, status: EngineStatus) -> None:
         self._send(status_message(status))

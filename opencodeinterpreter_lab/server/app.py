@@ -8,10 +8,10 @@ import platformdirs
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, Unicode, default
 
-from .chat import GenerationDefaults
-from .engine import EngineConfig, LlamaEngine
+from ..engine.llama import EngineConfig, LlamaEngine
+from ..engine.models import CATALOG, DEFAULT_MODEL, choose_model
 from .handlers import ChatWebSocket, LoadHandler, StatusHandler
-from .models import CATALOG, DEFAULT_MODEL, choose_model
+from .session import GenerationDefaults
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are OpenCodeInterpreter, a coding assistant inside a Jupyter notebook. Answer briefly. "

@@ -1,0 +1,315 @@
+"""What a cell reads, binds and shows, and which earlier cells matter to it.
+
+Static analysis with ``ast`` of the cell as the kernel runs it: IPython's syntax (``%magic``, ``!cmd``, ``x?``) is
+transformed the way IPython does first (:func:`parse_cell`), and the body of ``%%time``-like cell magics is read as
+the Python it is. Shared by the fixer's context selection, its checks on a fix's code (guards, dropped work, data made
+up, names only a failed run bound) and the error hints. Code that still does not parse falls back to regexes.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import difflib
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+CONTEXT_CHARS = 1500
+
+_BUILTINS = frozenset(dir(builtins)) | {"get_ipython", "display", "In", "Out", "exit", "quit"}
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+"""Cell magics whose body is Python run in the user's namespace: analysed as that body."""
+_SHOWS = frozenset({"print", "display", "show", "plot", "imshow", "hist", "scatter", "bar", "head", "tail", "describe"})
+"""Calls whose point is what they show."""
+
+
+@functools.lru_cache(maxsize=1)
+def _transformer() -> Any:
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # no IPython in this environment: the regex fallback below
+        return None
+    return TransformerManager()  # type: ignore[no-untyped-call]
+
+
+@functools.lru_cache(maxsize=256)
+def python_source(source: str) -> str:
+    """``source`` as Python: IPython's transforms applied (``%matplotlib inline`` becomes
+    ``get_ipython().run_line_magic(...)``), the body of a ``%%time``-like cell magic unwrapped."""
+    first, _, body = source.lstrip().partition("\n")
+    if first.startswith("%%") and first[2:].split(" ")[0] in _PYTHON_CELL_MAGICS:
+        return python_source(body)
+    transformer = _transformer()
+    if transformer is not None:
+        try:
+            return str(transformer.transform_cell(source))
+        except Exception:  # IPython could not make sense of it either
+            return source
+    return re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.MULTILINE)
+
+
+def parse_cell(source: str) -> ast.Module | None:
+    """The cell's syntax tree as the kernel would run it, or None when it does not parse (a syntax error, or code so
+    deeply nested that the parser gives up)."""
+    try:
+        return ast.parse(python_source(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def used_names(source: str) -> set[str]:
+    """Names a cell reads, built-ins and ``x += …`` targets included (a regex fallback for code that does not parse)."""
+    tree = parse_cell(source)
+    if tree is None:
+        return set(_IDENTIFIER.findall(source))
+    return _used_in(tree)
+
+
+def _used_in(tree: ast.AST) -> set[str]:
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return names | {
+        n.target.id for n in ast.walk(tree) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+    }
+
+
+_BOUND_BY_LINE = re.compile(
+    r"^(?:(?:def|class)\s+([A-Za-z_]\w*)"
+    r"|for\s+([\w\s,()]+?)\s+in\b"
+    r"|(?:from\s+\S+\s+)?import\s+([^#\n]+)"
+    r"|([A-Za-z_][\w\s,()]*?)\s*(?::[^=\n]+)?=(?!=))",
+    re.MULTILINE,
+)
+
+
+def defined_names(source: str) -> set[str]:
+    """Names a cell binds: assignments, functions, classes, imports, loop targets (for code that does not parse,
+    what its unindented lines bind, read with a regex)."""
+    tree = parse_cell(source)
+    if tree is None:
+        return _defined_by_lines(source)
+    return _defined_in(tree)
+
+
+def _defined_in(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "*")
+    return names
+
+
+def _defined_by_lines(source: str) -> set[str]:
+    names: set[str] = set()
+    for match in _BOUND_BY_LINE.finditer(source):
+        definition, loop_targets, imported, assigned = match.groups()
+        if imported:
+            parts = [part.split(" as ")[-1].strip().split(".")[0] for part in imported.strip("() ").split(",")]
+            names.update(part for part in parts if part.isidentifier())
+        else:
+            names.update(_IDENTIFIER.findall(definition or loop_targets or assigned or ""))
+    return names - {"def", "class", "for", "in", "import", "from", "as"}
+
+
+def relevant_cells(earlier: Sequence[str], source: str, max_chars: int = CONTEXT_CHARS) -> list[str]:
+    """The earlier cells that define names ``source`` uses, latest definitions first, within ``max_chars``.
+
+    A failing cell's root cause is often where its names were defined (a built-in rebound by an earlier cell, too);
+    cells that define nothing it uses are noise that costs prompt-evaluation time.
+    """
+    needed = used_names(source)
+    defined = [defined_names(cell) for cell in earlier]
+    known = set().union(*defined) if defined else set()
+    for name in needed - known - _BUILTINS:  # a misspelt name: the cells defining what it was probably meant to be
+        needed.update(difflib.get_close_matches(name, known, n=2, cutoff=0.75))
+    chosen: list[int] = []
+    budget = max_chars
+    for index in range(len(earlier) - 1, -1, -1):
+        if not needed:
+            break
+        defines = defined[index] & needed
+        if defines and len(earlier[index]) <= budget:
+            chosen.append(index)
+            budget -= len(earlier[index])
+            needed -= defines
+    return [earlier[i] for i in sorted(chosen)]
+
+
+def _unconditional(statements: Sequence[ast.stmt]) -> list[ast.stmt]:
+    """The statements that always run: not under an if, a try or a loop (``with`` bodies included)."""
+    always: list[ast.stmt] = []
+    for statement in statements:
+        if isinstance(statement, ast.With | ast.AsyncWith):
+            always += _unconditional(statement.body)
+        elif not isinstance(statement, ast.If | ast.Try | ast.For | ast.AsyncFor | ast.While | ast.Match):
+            always.append(statement)
+    return always
+
+
+def _effects(statements: Sequence[ast.stmt]) -> set[str]:
+    """What statements do, as comparable keys: the names they bind, and ``call:f`` for each call made as a
+    statement of its own (``print(x)``, ``plt.show()``, ``df.plot()``): the cell's visible work."""
+    effects: set[str] = set()
+    for statement in statements:
+        effects |= _defined_in(statement)
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            effects.add("call:" + _call_name(statement.value))
+    return effects
+
+
+def _call_name(call: ast.Call) -> str:
+    """``print``, ``plt.show``, ``df.plot``: the called name as written, without arguments."""
+    return ast.unparse(call.func) if isinstance(call.func, ast.Name | ast.Attribute) else "<call>"
+
+
+def _all_effects(tree: ast.Module) -> set[str]:
+    return _effects([node for node in ast.walk(tree) if isinstance(node, ast.stmt)])
+
+
+def guarded_names(original: str, fix: str) -> list[str]:
+    """What the original cell always does that the fix does only under an if, a try or a loop: a fix that hides the
+    error (``if match: order_id = ...``, ``if rows: print(total)``) instead of fixing it. Bound names, and
+    ``f()`` for a call made as a statement."""
+    original_tree, fix_tree = parse_cell(original), parse_cell(fix)
+    if original_tree is None or fix_tree is None:
+        return []
+    always = _effects(_unconditional(fix_tree.body))
+    sometimes = _all_effects(fix_tree) - always
+    return sorted(_readable(e) for e in _effects(_unconditional(original_tree.body)) & sometimes)
+
+
+def _readable(effect: str) -> str:
+    return effect[5:] + "()" if effect.startswith("call:") else effect
+
+
+def dropped_names(original: str, fix: str) -> list[str]:
+    """What the original cell always does that the fix does not do at all: names it sets (unless the fix sets a
+    close spelling, a typo it corrects) and what it shows (``print``, ``display``, plots; its last expression):
+    a fix that drops the cell's work (``orders['id'] = ...`` instead of ``merged = orders.merge(...)``, ``import
+    seaborn`` instead of the cell) rather than repairing it."""
+    original_tree, fix_tree = parse_cell(original), parse_cell(fix)
+    if original_tree is None or fix_tree is None:
+        return []
+    done = _all_effects(fix_tree)
+    bound = {e for e in done if not e.startswith("call:")}
+    expected = _effects(_unconditional(original_tree.body))
+    missing = {e for e in expected - done if not e.startswith("call:") or _shows(e)}
+    dropped = [e for e in missing if e.startswith("call:") or not difflib.get_close_matches(e, bound, n=1, cutoff=0.75)]
+    if _shows_last_value(original_tree) and not (_shows_last_value(fix_tree) or any(map(_shows, done))):
+        dropped.append("call:<its last expression, which the cell displays>")
+    return sorted(_readable(e) for e in dropped)
+
+
+def _shows(effect: str) -> bool:
+    return effect.startswith("call:") and effect.rsplit(".", 1)[-1].removeprefix("call:") in _SHOWS
+
+
+def _shows_last_value(tree: ast.Module) -> bool:
+    """Whether the cell ends with an expression that Jupyter displays (not a call made for its effect)."""
+    last = tree.body[-1] if tree.body else None
+    return isinstance(last, ast.Expr) and not (
+        isinstance(last.value, ast.Call) and (_call_name(last.value).startswith("get_ipython") or _shows_effect(last))
+    )
+
+
+def _shows_effect(statement: ast.Expr) -> bool:
+    return isinstance(statement.value, ast.Call) and _call_name(statement.value) in ("print", "display")
+
+
+def shows_output(source: str) -> bool:
+    """Whether the cell, run cleanly, should show something: a ``print``/``display``/plot call at top level, or a
+    last expression that Jupyter displays."""
+    tree = parse_cell(source)
+    if tree is None:
+        return False
+    return _shows_last_value(tree) or any(_shows(e) for e in _effects(_unconditional(tree.body)))
+
+
+def recreated_names(original: str, fix: str, earlier: Sequence[str]) -> list[str]:
+    """Names the failing cell only reads, which the ``earlier`` cells bind, that the fix assigns from nothing the
+    earlier cells made (``data = [1, 2, 3]``, a pasted cell that rebuilds ``df`` from literals): data made up to
+    make the error go away, dropping what the earlier cells made. Deriving the value again from earlier data
+    (``df = df.rename(...)``, ``numbers = [int(x) for x in line.split()]``) and redefining a function or class
+    (repairing it) are not made up."""
+    original_tree, fix_tree = parse_cell(original), parse_cell(fix)
+    if original_tree is None or fix_tree is None:
+        return []
+    trees = [tree for tree in map(parse_cell, earlier) if tree is not None]
+    earlier_defined = set().union(*map(_defined_in, trees)) if trees else set()
+    data = earlier_defined - set().union(*map(_imported_in, trees)) if trees else set()
+    read_only = (_used_in(original_tree) - _defined_in(original_tree)) & earlier_defined
+    made: set[str] = set()
+    for node in ast.walk(fix_tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None and not _used_in(node.value) & data:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            made |= {
+                n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+    return sorted(read_only & made)
+
+
+def _imported_in(tree: ast.AST) -> set[str]:
+    return {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def stale_names(original: str, fix: str, earlier_defined: set[str]) -> list[str]:
+    """Names the fix uses but binds nowhere that only the failed original bound (``np`` from the original's
+    ``import numpy as np``, which ran before its error): the fix passes in this kernel, and fails after a restart."""
+    fix_tree = parse_cell(fix)
+    if fix_tree is None:
+        return []
+    leftover = defined_names(original) - _defined_in(fix_tree) - earlier_defined - _BUILTINS
+    return sorted(_used_in(fix_tree) & leftover)
+
+
+def shadowed_builtins(earlier: Sequence[str], source: str) -> list[str]:
+    """Built-in names ``source`` uses that an earlier cell rebinds (``list = [...]``): a classic notebook trap."""
+    rebound = set().union(*(defined_names(cell) for cell in earlier)) if earlier else set()
+    return sorted(used_names(source) & rebound & _BUILTINS)
+
+
+def changed_names(source: str) -> set[str]:
+    """Names a cell's top-level statements define, change or delete: ``x = …``, ``x.attr = …``, ``x[k] = …``,
+    ``x += …``, ``def x``, ``class x``, ``del x`` (not imports, nor names bound inside loops or comprehensions)."""
+    tree = parse_cell(source)
+    if tree is None:
+        return set()
+    names: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(statement.name)
+        elif isinstance(statement, ast.Assign | ast.Delete):
+            names.update(*(_target_names(target) for target in statement.targets))
+        elif isinstance(statement, ast.AugAssign | ast.AnnAssign):
+            names |= _target_names(statement.target)
+    return names
+
+
+def _target_names(target: ast.expr) -> set[str]:
+    if isinstance(target, ast.Tuple | ast.List):
+        return set().union(*(_target_names(element) for element in target.elts))
+    while isinstance(target, ast.Attribute | ast.Subscript | ast.Starred):
+        target = target.value
+    return {target.id} if isinstance(target, ast.Name) else set()
+
+
+def cause_cell(earlier: Sequence[str], original: str, fix: str) -> tuple[int, list[str]] | None:
+    """Where a failure's cause probably lay, judged from its fix: the latest of the ``earlier`` cells that defines
+    names the fix changes and the failing cell did not (``def normalize`` again, ``df.columns = …``, ``del list``),
+    with those names; None when the fix only changed the failing cell's own work."""
+    names = changed_names(fix) - changed_names(original) - defined_names(original)
+    for index in range(len(earlier) - 1, -1, -1):
+        if found := names & defined_names(earlier[index]):
+            return index, sorted(found)
+    return None

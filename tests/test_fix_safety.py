@@ -1,0 +1,259 @@
+"""A fix never makes a notebook worse: checks on a fix's code and run, kernel reads, the fresh-kernel verdict.
+
+No model: a scripted engine gives the answers a real model gives now and then (a guard, made-up data, a pasted
+import), so that each check is shown to hold; the real model runs the same paths in test_fix.py and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from scripted import Outbox, ScriptedEngine
+
+from opencodeinterpreter_lab import cli
+from opencodeinterpreter_lab.loop.cells import (
+    defined_names,
+    dropped_names,
+    guarded_names,
+    parse_cell,
+    recreated_names,
+    stale_names,
+    used_names,
+)
+from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
+from opencodeinterpreter_lab.loop.fixer import FixTask, fix_cell, fix_objection
+from opencodeinterpreter_lab.loop.kernel_facts import kernel_facts
+from opencodeinterpreter_lab.server.session import ChatSession, GenerationDefaults
+
+FAILED = ExecutionResult("error", [{"output_type": "error", "ename": "E", "evalue": "", "traceback": []}])
+
+PLOT_CELL = """%matplotlib inline
+import numpy as np
+import matplotlib.pyplot as plt
+plt.style.use('seaborn')
+data = np.random.default_rng(0).normal(size=100)
+plt.hist(data)
+plt.show()"""
+
+
+def answer(code: str) -> str:
+    return f"Here is the fix.\n```python\n{code}\n```"
+
+
+# ---- reading cells as the kernel does ----------------------------------------------------------------------------
+
+
+def test_ipython_syntax_is_read_as_the_kernel_reads_it() -> None:
+    assert defined_names(PLOT_CELL) == {"np", "plt", "data"}
+    assert {"np", "plt"} <= used_names(PLOT_CELL)
+    assert defined_names("files = !ls\n%time total = sum(range(3))") >= {"files"}
+    assert defined_names("%%time\ntotal = sum(range(10))\nmean = total / 10") == {"total", "mean"}
+    assert defined_names("df?") == set()
+
+
+def test_cells_too_deep_or_broken_to_parse_fall_back_without_raising() -> None:
+    assert parse_cell("x = " + "1+" * 3000 + "1") is None
+    assert parse_cell("for p in prices\n    total += p") is None
+    assert defined_names("total = 0\nfor p in prices\n    total += p") == {"total", "p"}
+    assert defined_names("import numpy as np, pandas\nfrom os import path as p, sep\ndef f(:") == {
+        "np", "pandas", "p", "sep", "f"
+    }  # fmt: skip
+
+
+# ---- checks on a fix's code -------------------------------------------------------------------------------------
+
+
+def test_a_fix_that_replaces_a_magic_cell_by_one_import_drops_its_work() -> None:
+    dropped = dropped_names(PLOT_CELL, "import seaborn")
+    assert {"np", "plt", "data", "plt.hist()", "plt.show()"} <= set(dropped)
+    assert dropped_names(PLOT_CELL, PLOT_CELL.replace("'seaborn'", "'seaborn-v0_8'")) == []
+
+
+def test_a_fix_that_shows_its_result_only_sometimes_hides_the_error() -> None:
+    original = "rows = load(path)\nprint(len(rows))"
+    assert guarded_names(original, "rows = load(path)\nif rows:\n    print(len(rows))") == ["print()"]
+    assert guarded_names(original, "try:\n    rows = load(path)\n    print(len(rows))\nexcept OSError:\n    pass") == [
+        "print()",
+        "rows",
+    ]
+    assert dropped_names(original, "rows = load(path)") == ["print()"]
+    assert dropped_names("df.groupby('a').sum()", "summary = df.groupby('a').sum()") != [], "its displayed value"
+    assert dropped_names("df.groupby('a').sum()", "df.groupby('a').sum(numeric_only=True)") == []
+
+
+@pytest.mark.parametrize(
+    ("fix", "made_up"),
+    [
+        ("data = [1, 2, 3, 4, 5]\nprint(sum(data))", ["data"]),
+        ("import pandas as pd\ndata = pd.DataFrame({'pop': [1, 2]})\nprint(data.loc[:3, 'pop'])", ["data"]),
+        ("data = data.dropna()\nprint(data.loc[:3, 'pop'])", []),  # derived from itself
+        ("data = pd.read_csv(path)\nprint(data.loc[:3, 'pop'])", []),  # derived again from earlier data
+        ("data['pop'] = 0\nprint(data.loc[:3, 'pop'])", []),  # a change, not a new value
+    ],
+)
+def test_a_fix_may_not_make_up_data_the_earlier_cells_hold(fix: str, made_up: list[str]) -> None:
+    earlier = ["import pandas as pd\npath = 'cities.csv'", "data = pd.read_csv(path)\ndata['area'] = 1"]
+    assert recreated_names("print(data.ix[:3, :'pop'])", fix, earlier) == made_up
+
+
+def test_a_fix_may_not_lean_on_what_the_failed_original_bound() -> None:
+    fix = "data = np.random.default_rng(0).normal(size=100)\nplt.hist(data)\nplt.show()"
+    assert stale_names(PLOT_CELL, fix, set()) == ["np", "plt"]
+    assert stale_names(PLOT_CELL, "import numpy as np\nimport matplotlib.pyplot as plt\n" + fix, set()) == []
+    assert stale_names(PLOT_CELL, fix, {"np", "plt"}) == [], "an earlier cell binds them too"
+
+
+def test_the_objections_say_what_to_keep() -> None:
+    task = FixTask("print(total / count)", FAILED, ["total = 10\ncount = 0"])
+    assert "make up data" in (fix_objection(task, "count = 1\nprint(total / count)") or "")
+    assert fix_objection(task, "print(total / count if count else float('nan'))") is None
+
+
+# ---- checks on a fix's run --------------------------------------------------------------------------------------
+
+
+async def test_a_fix_that_runs_but_shows_nothing_is_not_accepted() -> None:
+    silent = answer("values = [3, 4]\nprint(*[sum(values) / len(values)][:0], end='')")  # prints nothing
+    fixed = answer("values = [3, 4]\nprint(sum(values) / len(values))")
+    engine: Any = ScriptedEngine(silent, fixed)
+    source = "values = [3, 4]\nprint(sum(values) / len(value))"
+    async with KernelExecutor(timeout=30) as kernel:
+        failure = await kernel.execute(source)
+        outcome = await fix_cell(engine, kernel, FixTask(source, failure), max_rounds=3)
+    assert outcome.status == "fixed"
+    first, second = outcome.rounds
+    assert first.result is not None and first.result.ok and first.rejected and "showed nothing" in first.rejected
+    assert second.passed and outcome.source in fixed
+
+
+async def test_a_cell_that_does_not_parse_must_still_bind_its_names_in_the_kernel() -> None:
+    source = "prices = [3, 4]\ntotal = 0\nfor p in prices\n    total += p"
+    dropped = answer("prices = [3, 4]\nsum(prices)")
+    fixed = answer("prices = [3, 4]\ntotal = 0\nfor p in prices:\n    total += p")
+    engine: Any = ScriptedEngine(dropped, fixed)
+    async with KernelExecutor(timeout=30) as kernel:
+        failure = await kernel.execute(source)
+        outcome = await fix_cell(engine, kernel, FixTask(source, failure), max_rounds=3, reader=kernel)
+        assert (await kernel.execute("assert total == 7")).ok
+    assert outcome.rounds[0].rejected is not None and "did not set" in outcome.rounds[0].rejected
+    assert "total" in outcome.rounds[0].rejected
+    assert outcome.status == "fixed" and outcome.source in fixed
+
+
+async def test_code_that_already_ran_is_never_run_again() -> None:
+    first = answer("x = int('1.5')")
+    engine: Any = ScriptedEngine(first, answer("x = int('2.5')"), first, answer("x = int(float('1.5'))"))
+    async with KernelExecutor(timeout=30) as kernel:
+        source = "x = int('1.5 ')"
+        failure = await kernel.execute(source)
+        ran: list[str] = []
+
+        class Recording:
+            async def execute(self, code: str) -> ExecutionResult:
+                ran.append(code)
+                return await kernel.execute(code)
+
+        outcome = await fix_cell(engine, Recording(), FixTask(source, failure), max_rounds=3)
+    assert ran == ["x = int('1.5')", "x = int('2.5')", "x = int(float('1.5'))"]
+    assert outcome.status == "fixed"
+
+
+# ---- asking the kernel --------------------------------------------------------------------------------------------
+
+
+SIDE_EFFECT = """class Loud:
+    calls = 0
+    @property
+    def size(self):
+        Loud.calls += 1
+        return 1
+    def resize(self, width, height, *, keep_ratio=True):
+        "Change the size in place."
+loud = Loud()"""
+
+
+async def facts_for(kernel: KernelExecutor, setup: str, cell: str) -> str:
+    assert (await kernel.execute(setup)).ok
+    failure = await kernel.execute(cell)
+    assert not failure.ok, cell
+    return await kernel_facts(kernel, cell, failure)
+
+
+async def test_the_kernel_says_what_the_failing_line_calls_without_running_user_code() -> None:
+    async with KernelExecutor(timeout=30) as kernel:
+        facts = await facts_for(kernel, "import numpy as np", "x = np.arange(3, dtype=np.float)")
+        assert "float64" in facts or "float_" in facts, facts
+        facts = await facts_for(kernel, "import pandas as pd\ns = pd.Series(['a,b'])", "parts = s.split(',')")
+        assert ".str.split" in facts, facts
+        facts = await facts_for(kernel, SIDE_EFFECT, "loud.resize(2, 3, keep=False)")
+        assert "resize(self, width, height, *, keep_ratio=True)" in facts and "Change the size in place" in facts
+        failure = await kernel.execute("n = loud.size.bit_count(7)")  # runs the property once, then fails
+        assert await kernel.evaluate("Loud.calls") == "1"
+        await kernel_facts(kernel, "n = loud.size.bit_count(7)", failure)
+        assert await kernel.evaluate("Loud.calls") == "1", "a property is never run by a read"
+        names = await kernel.evaluate("sorted(k for k in get_ipython().user_ns if not k.startswith('_'))")
+        assert names is not None and "probe" not in names and "ns" not in names, "the user's namespace is untouched"
+        assert await kernel_facts(kernel, "1 / 0", await kernel.execute("1 / 0")) == "", "nothing to look up"
+
+
+async def test_a_kernel_read_that_hangs_or_is_huge_is_skipped() -> None:
+    async with KernelExecutor(timeout=30) as kernel:
+        assert await kernel.evaluate("__import__('time').sleep(3)", timeout=0.5) is None
+        assert await kernel.evaluate("'x' * 10_000_000") is not None  # cut, not a stall
+        assert len(await kernel.evaluate("'x' * 10_000_000") or "") <= 4000
+        assert await kernel.evaluate("1 / 0") is None
+
+
+# ---- one error boundary ------------------------------------------------------------------------------------------
+
+
+async def test_whatever_a_request_raises_it_ends_with_an_error_and_the_session_goes_on() -> None:
+    sent = Outbox()
+    engine: Any = ScriptedEngine(answer("x = 1"))
+    session = ChatSession(engine, GenerationDefaults(), sent)
+    deep = "x = " + "+".join(["1"] * 3000)
+    session.handle(json.dumps({"type": "fix", "id": "deep", "cell": {"source": deep, "outputs": FAILED.outputs}}))
+    session.handle(json.dumps({"type": "fix", "id": "next", "cell": {"source": "x = y", "outputs": FAILED.outputs}}))
+    await sent.wait_for("proposal")
+    ends = [m for m in sent if m["type"] in ("done", "error") and m["id"] == "deep"]
+    assert len(ends) <= 1
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    engine.generate = boom
+    session.handle(json.dumps({"type": "chat", "id": "c", "messages": [{"role": "user", "content": "hi"}]}))
+    error = await sent.wait_for("error")
+    assert error["id"] == "c" and "RuntimeError: a bug" in error["message"]
+    session.close()
+
+
+# ---- the headless fixer's verdict -------------------------------------------------------------------------------
+
+
+def write_notebook(path: Path, *sources: str) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(notebook, path)
+
+
+def test_a_fix_that_breaks_a_cell_that_passed_is_withdrawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cell 2's fix empties the list that cell 3 reads: cell 3 passed before, fails after; the fix is withdrawn."""
+    breaking = answer("values.clear()\nmean = sum(values) / max(len(values), 1)")
+    monkeypatch.setattr(cli, "_engine", lambda args: ScriptedEngine(breaking))
+    source = tmp_path / "nb.ipynb"
+    write_notebook(source, "values = [1, 2, 3]", "mean = sum(values) / count", "print(values[0] + 1)")
+    assert cli.main(["fix", str(source)]) == 1
+    out = capsys.readouterr().out
+    assert "cell 2: fix withdrawn, original kept: cell 3, which passed before, fails with it" in out
+    assert "1 failed before, 1 fail after (0 fixed, 0 regressions)" in out
+    written = nbformat.read(tmp_path / "nb.fixed.ipynb", as_version=4)
+    assert written.cells[1].source == "mean = sum(values) / count"
+    assert "opencodeinterpreter" not in written.cells[1].metadata
+    assert written.cells[2].outputs[0]["text"] == "2\n", "outputs come from the final fresh run"
