@@ -1,4 +1,4 @@
-"""Validate the fix-loop benchmark data (``FIX_CASES`` and ``HELD_OUT_CASES``) in a real kernel, without any model.
+"""Validate the fix-loop benchmark data (``FIX_CASES`` and both held-out sets) in a real kernel, without any model.
 
 One kernel per case set runs every case, with ``%reset -f`` between them: setup passes, the cell fails, the check
 catches the unfixed state, and the reference solution passes the check.
@@ -10,15 +10,20 @@ from collections import Counter
 
 import pytest
 
-from opencodeinterpreter_lab.execution import ExecutionResult, KernelExecutor
-from opencodeinterpreter_lab.fix_cases import CATEGORIES, FIX_CASES, MIN_PER_CATEGORY, FixCase
-from opencodeinterpreter_lab.fix_cases_held_out import HELD_OUT_CASES
+from opencodeinterpreter_lab.bench.fix_cases import CATEGORIES, FIX_CASES, MIN_PER_CATEGORY, FixCase
+from opencodeinterpreter_lab.bench.fix_cases_held_out import HELD_OUT_CASES
+from opencodeinterpreter_lab.bench.fix_cases_held_out_2 import HELD_OUT_2_CASES
+from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
 
-CASE_SETS: dict[str, tuple[FixCase, ...]] = {"FIX_CASES": FIX_CASES, "HELD_OUT_CASES": HELD_OUT_CASES}
-ALL_CASES: tuple[FixCase, ...] = FIX_CASES + HELD_OUT_CASES
+CASE_SETS: dict[str, tuple[FixCase, ...]] = {
+    "FIX_CASES": FIX_CASES,
+    "HELD_OUT_CASES": HELD_OUT_CASES,
+    "HELD_OUT_2_CASES": HELD_OUT_2_CASES,
+}
+ALL_CASES: tuple[FixCase, ...] = FIX_CASES + HELD_OUT_CASES + HELD_OUT_2_CASES
 
 
-def test_ids_are_unique_slugs_across_both_sets() -> None:
+def test_ids_are_unique_slugs_across_all_sets() -> None:
     counts = Counter(case.id for case in ALL_CASES)
     duplicates = sorted(case_id for case_id, n in counts.items() if n > 1)
     assert not duplicates, f"duplicate case ids: {duplicates}"
@@ -42,6 +47,14 @@ def test_held_out_cases_cover_every_category() -> None:
     missing = set(CATEGORIES) - {case.category for case in HELD_OUT_CASES}
     assert not missing, f"categories without a held-out case: {sorted(missing)}"
     assert len(HELD_OUT_CASES) == 24, f"{len(HELD_OUT_CASES)} held-out cases"
+
+
+def test_second_held_out_cases_cover_every_category() -> None:
+    counts = Counter(case.category for case in HELD_OUT_2_CASES)
+    missing = sorted(set(CATEGORIES) - set(counts))
+    assert not missing, f"categories without a second held-out case: {missing}"
+    assert len(HELD_OUT_2_CASES) == 24, f"{len(HELD_OUT_2_CASES)} second held-out cases"
+    assert set(counts.values()) == {3}, f"not 3 cases per category: {dict(counts)}"
 
 
 def test_cells_are_short() -> None:

@@ -23,6 +23,7 @@ from ..loop.execution import KernelExecutor
 from ..loop.fixer import FixTask, fix_cell
 from .fix_cases import FIX_CASES, FixCase
 from .fix_cases_held_out import HELD_OUT_CASES
+from .fix_cases_held_out_2 import HELD_OUT_2_CASES
 
 
 @dataclass
@@ -35,6 +36,10 @@ class CaseResult:
     first_token_s: float | None
     to_passing_s: float | None
     answer: str
+    prompt_tokens: int = 0
+    """Over all rounds (re-asks included): the cost of the prompt."""
+    seconds: float = 0.0
+    """From the failure to the end of the fix loop."""
 
     @property
     def fixed(self) -> bool:
@@ -58,6 +63,7 @@ async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, r
     # What the panel sends: the cells above; the kernel is read as the server reads the user's live kernel.
     task = FixTask(case.cell, failure, case.setup)
     outcome = await fix_cell(engine, kernel, task, rounds, LoopCallbacks(on_result=on_result), reader=kernel)
+    seconds = time.perf_counter() - started
     passed_check = outcome.status == "fixed" and (await kernel.execute(case.check)).ok
     return CaseResult(
         id=case.id,
@@ -68,11 +74,18 @@ async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, r
         first_token_s=outcome.rounds[0].first_token_s if outcome.rounds else None,
         to_passing_s=passed_at[0] if passed_at else None,
         answer=outcome.rounds[-1].answer if outcome.rounds else "",
+        prompt_tokens=outcome.usage.prompt_tokens,
+        seconds=seconds,
     )
 
 
-CASE_SETS: dict[str, tuple[FixCase, ...]] = {"main": FIX_CASES, "held-out": HELD_OUT_CASES}
-"""``main`` is the set the prompts were developed on; ``held-out`` was written later, blind to them."""
+CASE_SETS: dict[str, tuple[FixCase, ...]] = {
+    "main": FIX_CASES,
+    "held-out": HELD_OUT_CASES,
+    "held-out-2": HELD_OUT_2_CASES,
+}
+"""``main`` is the set the prompts were developed on; ``held-out`` and ``held-out-2`` were written later, blind to
+them (``held-out-2`` before any change of the round that added it). Never tune on a held-out set."""
 
 
 async def run_fix_benchmark(
@@ -108,6 +121,11 @@ def summarize(results: list[CaseResult], rounds: int) -> str:
     ]
     if to_passing:
         lines.append(f"median failure -> passing cell (fixed cases): {statistics.median(to_passing):.2f} s")
+    all_rounds = sum(r.rounds for r in results) or 1
+    lines.append(
+        f"per round: {sum(r.prompt_tokens for r in results) / all_rounds:.0f} prompt tokens, "
+        f"{sum(r.seconds for r in results) / all_rounds:.1f} s"
+    )
     by_category: dict[str, list[CaseResult]] = {}
     for r in results:
         by_category.setdefault(r.category, []).append(r)
