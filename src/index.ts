@@ -20,23 +20,47 @@ import {
 } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { AssistantClient } from './client';
+import { AssistantClient } from './api/client';
+import { ChatModel } from './chat/model';
+import { IChatSettings } from './chat/settings';
 import { assistantIcon } from './icons';
-import { ChatModel, IChatSettings } from './model';
-import { NotebookBridge } from './notebook';
+import { NotebookBridge } from './notebook/bridge';
 import { ChatPanel } from './widgets';
 
-export * from './client';
-export * from './codeblocks';
-export * from './context';
-export * from './diff';
-export * from './fix';
-export * from './model';
-export * from './notebook';
-export * from './outputs';
+export * from './api/client';
+export * from './api/errors';
+export * from './api/requests';
+export * from './api/streams';
+export * from './api/watchdog';
+export * from './chat/codeblocks';
+export * from './chat/context';
+export * from './chat/conversation';
+export * from './chat/fixes';
+export * from './chat/model';
+export * from './chat/runner';
+export * from './chat/sessions';
+export * from './chat/settings';
+export * from './chat/status';
+export * from './chat/tasks';
+export * from './chat/transcript';
+export * from './loop/diff';
+export * from './loop/fix';
+export * from './loop/rounds';
+export * from './loop/session';
+export * from './loop/targets';
+export * from './loop/task';
+export * from './notebook/bridge';
+export * from './notebook/cells';
+export * from './notebook/celltarget';
+export * from './notebook/context';
+export * from './notebook/errors';
+export * from './notebook/fixbutton';
+export * from './notebook/kernel';
+export * from './notebook/outputs';
+export * from './notebook/taskcells';
+export * from './notebook/types';
+export * from './notebook/variables';
 export * from './protocol';
-export * from './task';
-export * from './taskcells';
 export { ChatPanel } from './widgets';
 
 /**
@@ -140,7 +164,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       isEnabled: hasCell,
       execute: () => {
         showPanel();
-        model.askAboutCell();
+        model.context.askAboutCell();
         panel.focusInput();
       }
     });
@@ -165,7 +189,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       isEnabled: hasCell,
       execute: () => {
         showPanel();
-        model.fixActiveCell();
+        model.fixes.fixActiveCell();
       }
     });
     app.commands.addCommand(CommandIDs.runTask, {

@@ -1,6 +1,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { AssistantClient, ChatError } from '../client';
+import { AssistantClient } from '../api/client';
+import { ChatError } from '../api/errors';
 import { IStatus } from '../protocol';
 import {
   FakeWebSocket,

@@ -1,4 +1,4 @@
-import { extractCodeBlocks } from '../codeblocks';
+import { extractCodeBlocks } from '../chat/codeblocks';
 
 describe('extractCodeBlocks', () => {
   it('finds fenced blocks in order with their language', () => {

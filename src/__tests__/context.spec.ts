@@ -5,7 +5,7 @@ import {
   estimateTokens,
   fitSource,
   formatCellContext
-} from '../context';
+} from '../notebook/context';
 
 function cell(overrides: Partial<ICellContext> = {}): ICellContext {
   return {

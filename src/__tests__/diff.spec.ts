@@ -1,4 +1,4 @@
-import { diffLines, hasChanges } from '../diff';
+import { diffLines, hasChanges } from '../loop/diff';
 
 function show(before: string, after: string): string[] {
   return diffLines(before, after).map(

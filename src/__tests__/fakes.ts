@@ -3,18 +3,23 @@ import { ServerConnection } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 
-import { ICellContext } from '../context';
-import { IFixContextCell, IFixRunResult, IFixTarget } from '../fix';
 import {
+  ICellRunResult,
+  IFixContextCell,
+  IFixTarget,
+  ITaskCell,
+  ITaskNotebook
+} from '../loop/targets';
+import { NotebookError } from '../notebook/errors';
+import {
+  ICellContext,
   ICellLocation,
   IContextOptions,
   IFixRequestArgs,
   INotebookBridge,
-  IRunResult,
-  NotebookError
-} from '../notebook';
+  IRunResult
+} from '../notebook/types';
 import { IStatus } from '../protocol';
-import { ITaskCell, ITaskNotebook } from '../task';
 
 /**
  * A stand-in for the browser's WebSocket: records what the client sends and
@@ -307,7 +312,7 @@ export class FakeTarget implements IFixTarget {
   lost: Signal<IFixTarget, string> = new Signal(this);
   notRunnable: string | null = null;
   writes: string[] = [];
-  runs: PromiseDelegate<IFixRunResult>[] = [];
+  runs: PromiseDelegate<ICellRunResult>[] = [];
   isDisposed = false;
 
   problem(): string | null {
@@ -320,8 +325,8 @@ export class FakeTarget implements IFixTarget {
     this.writes.push(source);
     this.source = source;
   }
-  run(): Promise<IFixRunResult> {
-    const run = new PromiseDelegate<IFixRunResult>();
+  run(): Promise<ICellRunResult> {
+    const run = new PromiseDelegate<ICellRunResult>();
     this.runs.push(run);
     return run.promise;
   }
@@ -413,7 +418,7 @@ export class FakeTaskCell implements ITaskCell {
   readonly key: string;
   lost: Signal<ITaskCell, string> = new Signal(this);
   notRunnable: string | null = null;
-  runs: PromiseDelegate<IFixRunResult>[] = [];
+  runs: PromiseDelegate<ICellRunResult>[] = [];
   reveals = 0;
   isDisposed = false;
 
@@ -423,8 +428,8 @@ export class FakeTaskCell implements ITaskCell {
   problem(): string | null {
     return this.notRunnable;
   }
-  run(): Promise<IFixRunResult> {
-    const run = new PromiseDelegate<IFixRunResult>();
+  run(): Promise<ICellRunResult> {
+    const run = new PromiseDelegate<ICellRunResult>();
     this.runs.push(run);
     return run.promise;
   }

@@ -1,8 +1,8 @@
 import type * as nbformat from '@jupyterlab/nbformat';
 
-import { AssistantClient } from '../client';
-import { MAX_FIX_VARIABLES_CHARS } from '../fix';
-import { ChatModel } from '../model';
+import { AssistantClient } from '../api/client';
+import { ChatModel } from '../chat/model';
+import { MAX_FIX_VARIABLES_CHARS } from '../loop/fix';
 import {
   ERROR,
   FakeTarget,
@@ -29,7 +29,7 @@ describe('the fix loop', () => {
     socket = FakeWebSocket.last;
     socket.open();
     target = new FakeTarget();
-    const session = model.startFix(target)!;
+    const session = model.fixes.start(target)!;
     await flushPromises();
     expect(sent('fix')).toHaveLength(1);
     return session.requestId!;
@@ -37,7 +37,7 @@ describe('the fix loop', () => {
 
   const fixEntry = () => model.messages.find(e => e.kind === 'fix')!;
   const fix = () => fixEntry().fix!;
-  const session = () => model.fixSession(fixEntry().id)!;
+  const session = () => model.fixes.get(fixEntry().id)!;
 
   afterEach(() => {
     model.dispose();
@@ -71,7 +71,7 @@ describe('the fix loop', () => {
     socket.open();
     target = new FakeTarget();
     target.variables = 'v'.repeat(5000);
-    model.startFix(target);
+    model.fixes.start(target);
     await flushPromises();
     const variables: string = sent('fix')[0].variables;
     expect(variables.length).toBeLessThanOrEqual(MAX_FIX_VARIABLES_CHARS + 4);
@@ -339,7 +339,7 @@ describe('the fix loop', () => {
 
     target = new FakeTarget();
     target.key = 'cell-2';
-    const second = model.startFix(target)!;
+    const second = model.fixes.start(target)!;
     await flushPromises();
     socket.receive({
       type: 'error',
@@ -435,7 +435,7 @@ describe('the fix loop', () => {
   it('keeps one fix per cell, and autoFix decides for failures', async () => {
     await start({ autoFix: false });
     const again = new FakeTarget();
-    expect(model.startFix(again)).toBe(session());
+    expect(model.fixes.start(again)).toBe(session());
     expect(again.isDisposed).toBe(true);
     expect(sent('fix')).toHaveLength(1);
   });

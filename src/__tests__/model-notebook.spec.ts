@@ -1,7 +1,8 @@
 /* eslint-disable jupyter/no-untranslated-string */
-import { AssistantClient } from '../client';
-import { ChatModel, IChatSettings } from '../model';
-import { NotebookError } from '../notebook';
+import { AssistantClient } from '../api/client';
+import { ChatModel } from '../chat/model';
+import { IChatSettings } from '../chat/settings';
+import { NotebookError } from '../notebook/errors';
 import {
   ERROR,
   FakeTarget,
@@ -78,7 +79,7 @@ describe('ChatModel with a notebook', () => {
   describe('active cell context', () => {
     it('sends the active cell before the question, by default', () => {
       h = setup();
-      expect(h.model.pendingContext).toEqual({
+      expect(h.model.context.pending).toEqual({
         label: 'cell 2 of analysis.ipynb',
         pinned: false
       });
@@ -110,7 +111,7 @@ describe('ChatModel with a notebook', () => {
 
     it('sends no context when the setting is off or no cell is active', () => {
       h = setup({ includeActiveCell: false });
-      expect(h.model.pendingContext).toBeNull();
+      expect(h.model.context.pending).toBeNull();
       h.model.send('Hi');
       expect(h.lastChat().messages).toEqual([{ role: 'user', content: 'Hi' }]);
       h.model.dispose();
@@ -124,22 +125,22 @@ describe('ChatModel with a notebook', () => {
 
     it('can leave the cell out of the next message only', async () => {
       h = setup();
-      h.model.dismissContext();
-      expect(h.model.pendingContext).toBeNull();
+      h.model.context.dismiss();
+      expect(h.model.context.pending).toBeNull();
       h.model.send('no context please');
       expect(h.lastChat().messages[0].content).toBe('no context please');
       await answer(h, 'ok');
-      expect(h.model.pendingContext).not.toBeNull();
+      expect(h.model.context.pending).not.toBeNull();
     });
 
     it('brings a dismissed context back when the active cell changes', () => {
       h = setup();
       let changes = 0;
       h.model.changed.connect(() => (changes += 1));
-      h.model.dismissContext();
+      h.model.context.dismiss();
       h.bridge.changed.emit();
       expect(changes).toBe(2);
-      expect(h.model.pendingContext?.label).toBe('cell 2 of analysis.ipynb');
+      expect(h.model.context.pending?.label).toBe('cell 2 of analysis.ipynb');
     });
 
     it('trims the context to the budget from the server n_ctx', () => {
@@ -148,7 +149,7 @@ describe('ChatModel with a notebook', () => {
         type: 'status',
         status: makeStatus({ state: 'ready', n_ctx: 400 })
       });
-      expect(h.model.contextBudget).toBe(100);
+      expect(h.model.context.budget).toBe(100);
       const source = Array.from({ length: 300 }, (_, i) => `x${i} = ${i}`);
       h.bridge.context = { ...h.bridge.context!, source: source.join('\n') };
       h.model.send('Summarize');
@@ -162,7 +163,7 @@ describe('ChatModel with a notebook', () => {
 
     it('uses the contextBudgetTokens setting over n_ctx', () => {
       h = setup({ contextBudgetTokens: 50 });
-      expect(h.model.contextBudget).toBe(50);
+      expect(h.model.context.budget).toBe(50);
       h.model.configure({ contextBudgetTokens: -1 });
       expect(h.model.settings.contextBudgetTokens).toBe(0);
     });
@@ -210,8 +211,8 @@ describe('ChatModel with a notebook', () => {
   describe('ask about and explain a cell', () => {
     it('pins the active cell for the next message, even with the setting off', () => {
       h = setup({ includeActiveCell: false });
-      expect(h.model.askAboutCell()).toBe(true);
-      expect(h.model.pendingContext).toEqual({
+      expect(h.model.context.askAboutCell()).toBe(true);
+      expect(h.model.context.pending).toEqual({
         label: 'cell 2 of analysis.ipynb',
         pinned: true
       });
@@ -219,7 +220,7 @@ describe('ChatModel with a notebook', () => {
       h.bridge.context = { ...h.bridge.context!, source: 'other()' };
       h.model.send('What does it return?');
       expect(h.lastChat().messages[0].content).toContain('df.head()');
-      expect(h.model.pendingContext).toBeNull();
+      expect(h.model.context.pending).toBeNull();
     });
 
     it('explains the active cell', () => {
@@ -234,7 +235,7 @@ describe('ChatModel with a notebook', () => {
       h = setup();
       h.bridge.context = null;
       expect(h.model.explainCell()).toBe(false);
-      expect(h.model.askAboutCell()).toBe(false);
+      expect(h.model.context.askAboutCell()).toBe(false);
       expect(h.model.error).toMatch(/No notebook cell is active/);
       expect(h.socket.sent).toHaveLength(0);
     });
@@ -253,12 +254,12 @@ describe('ChatModel with a notebook', () => {
 
     it('inserts, replaces and copies through the bridge', () => {
       h = setup();
-      expect(h.model.insertCode('a = 1')).toBe(true);
+      expect(h.model.runner.insertCode('a = 1')).toBe(true);
       expect(h.model.notice).toBe(
         'Inserted the code as cell 3 of analysis.ipynb.'
       );
-      expect(h.model.replaceCell('b = 2')).toBe(true);
-      expect(h.model.copyCode('c = 3')).toBe(true);
+      expect(h.model.runner.replaceCell('b = 2')).toBe(true);
+      expect(h.model.runner.copyCode('c = 3')).toBe(true);
       expect(h.bridge.inserted).toEqual(['a = 1']);
       expect(h.bridge.replaced).toEqual(['b = 2']);
       expect(h.model.notice).toBe(
@@ -270,7 +271,7 @@ describe('ChatModel with a notebook', () => {
     it('shows the error when there is no notebook', () => {
       h = setup();
       h.bridge.context = null;
-      expect(h.model.insertCode('a = 1')).toBe(false);
+      expect(h.model.runner.insertCode('a = 1')).toBe(false);
       expect(h.model.error).toBe(NotebookError.MESSAGES['no-notebook']);
       expect(h.bridge.inserted).toEqual([]);
       expect(h.model.notice).toBeNull();
@@ -280,11 +281,11 @@ describe('ChatModel with a notebook', () => {
   describe('runCode', () => {
     it('asks, runs, and adds the outputs as an execution result', async () => {
       h = setup();
-      const run = h.model.runCode('print(undefined_name)');
+      const run = h.model.runner.runCode('print(undefined_name)');
       await flushPromises();
 
       expect(h.confirm).toHaveBeenCalledWith('print(undefined_name)');
-      expect(h.model.running).toBe(true);
+      expect(h.model.runner.running).toBe(true);
       expect(h.model.messages).toHaveLength(1);
       expect(h.model.messages[0]).toMatchObject({
         role: 'user',
@@ -308,7 +309,7 @@ describe('ChatModel with a notebook', () => {
       );
       expect(await run).toBe(true);
 
-      expect(h.model.running).toBe(false);
+      expect(h.model.runner.running).toBe(false);
       expect(h.model.messages[0]).toMatchObject({
         state: 'complete',
         content:
@@ -322,7 +323,7 @@ describe('ChatModel with a notebook', () => {
       });
 
       // The result goes to the model with the follow-up question.
-      h.model.dismissContext();
+      h.model.context.dismiss();
       h.model.send('Fix it');
       expect(h.lastChat().messages).toEqual([
         {
@@ -335,7 +336,7 @@ describe('ChatModel with a notebook', () => {
 
     it('leaves a run in progress out of the messages sent', () => {
       h = setup({ confirmRun: false, includeActiveCell: false });
-      void h.model.runCode('import time; time.sleep(10)');
+      void h.model.runner.runCode('import time; time.sleep(10)');
       h.model.send('meanwhile');
       expect(h.lastChat().messages).toEqual([
         { role: 'user', content: 'meanwhile' }
@@ -344,15 +345,15 @@ describe('ChatModel with a notebook', () => {
 
     it('does nothing when the user cancels the confirmation', async () => {
       h = setup({}, false);
-      expect(await h.model.runCode('rm()')).toBe(false);
+      expect(await h.model.runner.runCode('rm()')).toBe(false);
       expect(h.bridge.ran).toEqual([]);
       expect(h.model.messages).toEqual([]);
-      expect(h.model.running).toBe(false);
+      expect(h.model.runner.running).toBe(false);
     });
 
     it('does not ask when confirmRun is off', async () => {
       h = setup({ confirmRun: false });
-      const run = h.model.runCode('1 + 1');
+      const run = h.model.runner.runCode('1 + 1');
       await flushPromises();
       expect(h.confirm).not.toHaveBeenCalled();
       h.bridge.finishRun([
@@ -370,7 +371,7 @@ describe('ChatModel with a notebook', () => {
     it('shows why it cannot run, before asking, and adds nothing', async () => {
       h = setup();
       h.bridge.notRunnable = new NotebookError('kernel-dead');
-      expect(await h.model.runCode('1')).toBe(false);
+      expect(await h.model.runner.runCode('1')).toBe(false);
       expect(h.confirm).not.toHaveBeenCalled();
       expect(h.model.error).toBe(NotebookError.MESSAGES['kernel-dead']);
       expect(h.model.messages).toEqual([]);
@@ -378,21 +379,21 @@ describe('ChatModel with a notebook', () => {
 
     it('drops the pending result when the run fails midway', async () => {
       h = setup({ confirmRun: false });
-      const run = h.model.runCode('x');
+      const run = h.model.runner.runCode('x');
       await flushPromises();
       expect(h.model.messages).toHaveLength(1);
       h.bridge.failRun(new NotebookError('cell-deleted'));
       expect(await run).toBe(false);
       expect(h.model.messages).toEqual([]);
       expect(h.model.error).toBe(NotebookError.MESSAGES['cell-deleted']);
-      expect(h.model.running).toBe(false);
+      expect(h.model.runner.running).toBe(false);
     });
 
     it('runs one code block at a time', async () => {
       h = setup({ confirmRun: false });
-      void h.model.runCode('a');
+      void h.model.runner.runCode('a');
       await flushPromises();
-      expect(await h.model.runCode('b')).toBe(false);
+      expect(await h.model.runner.runCode('b')).toBe(false);
       expect(h.bridge.ran).toEqual(['a']);
       expect(h.model.error).toMatch(/already running/);
     });
@@ -401,7 +402,7 @@ describe('ChatModel with a notebook', () => {
   describe('fixes', () => {
     it('"Ask for a fix" of a failed run starts the fix loop on its cell', async () => {
       h = setup({ confirmRun: false });
-      const run = h.model.runCode('1/0');
+      const run = h.model.runner.runCode('1/0');
       await flushPromises();
       const made: FakeTarget[] = [];
       h.bridge.finishRun([ERROR], 5, () => {
@@ -448,10 +449,10 @@ describe('ChatModel with a notebook', () => {
 
     it('the fix-cell command needs an active cell with an error', async () => {
       h = setup();
-      expect(h.model.fixActiveCell()).toBe(false);
+      expect(h.model.fixes.fixActiveCell()).toBe(false);
       expect(h.model.error).toMatch(/no error to fix/);
       h.bridge.activeTarget = new FakeTarget();
-      expect(h.model.fixActiveCell()).toBe(true);
+      expect(h.model.fixes.fixActiveCell()).toBe(true);
       await flushPromises();
       expect(h.socket.messages.filter(m => m.type === 'fix')).toHaveLength(1);
     });
@@ -459,7 +460,7 @@ describe('ChatModel with a notebook', () => {
     it('Clear stops the running fixes', async () => {
       h = setup();
       h.bridge.activeTarget = new FakeTarget();
-      h.model.fixActiveCell();
+      h.model.fixes.fixActiveCell();
       await flushPromises();
       const id = h.socket.messages.find(m => m.type === 'fix').id;
       h.model.clear();

@@ -1,7 +1,9 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { AssistantClient } from '../client';
-import { ChatModel, DEFAULT_SETTINGS, IChatEntry } from '../model';
+import { AssistantClient } from '../api/client';
+import { IChatEntry } from '../chat/conversation';
+import { ChatModel } from '../chat/model';
+import { DEFAULT_SETTINGS } from '../chat/settings';
 import {
   FakeWebSocket,
   doneMessage,

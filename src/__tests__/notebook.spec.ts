@@ -5,16 +5,18 @@ import { Notebook, NotebookModel } from '@jupyterlab/notebook';
 import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
 import { Signal } from '@lumino/signaling';
 
+import { NotebookBridge } from '../notebook/bridge';
+import { NotebookError } from '../notebook/errors';
 import {
   CellExecutor,
   IFixRequestArgs,
-  INotebookPanelLike,
-  NotebookBridge,
-  NotebookError,
+  INotebookPanelLike
+} from '../notebook/types';
+import {
   VARIABLES_CODE,
   VARIABLES_EXPRESSION,
   readKernelVariables
-} from '../notebook';
+} from '../notebook/variables';
 import { flushPromises as flush } from './fakes';
 
 interface IFakePanel extends INotebookPanelLike {

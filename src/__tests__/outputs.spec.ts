@@ -9,7 +9,7 @@ import {
   stripAnsi,
   summarizeOutputs,
   truncateHeadTail
-} from '../outputs';
+} from '../notebook/outputs';
 
 /** A base64 PNG header of the given size (enough for `pngSize`). */
 function pngHeader(width: number, height: number): string {

@@ -10,11 +10,13 @@ import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { act } from 'react';
 
-import { AssistantClient } from '../client';
-import { extractCodeBlocks } from '../codeblocks';
-import { IFixTarget } from '../fix';
-import { ChatModel, FIX_REQUEST } from '../model';
-import { INotebookPanelLike, NotebookCellTarget } from '../notebook';
+import { AssistantClient } from '../api/client';
+import { extractCodeBlocks } from '../chat/codeblocks';
+import { ChatModel } from '../chat/model';
+import { FIX_REQUEST } from '../chat/transcript';
+import { IFixTarget } from '../loop/targets';
+import { NotebookCellTarget } from '../notebook/celltarget';
+import { INotebookPanelLike } from '../notebook/types';
 import { ChatPanel } from '../widgets';
 import {
   FakeBridge,
@@ -142,7 +144,7 @@ describe('ChatPanel with a notebook', () => {
     outcome: Record<string, unknown>
   ): Promise<void> {
     await act(async () => {
-      model.startFix(target);
+      model.fixes.start(target);
       await flushPromises();
     });
     const id = socket.messages.filter(m => m.type === 'fix').pop().id;
@@ -383,7 +385,7 @@ describe('ChatPanel with a notebook', () => {
   it('shows a fix with its diff, applies and runs it, and undoes it', async () => {
     const target = new FakeTarget();
     await act(async () => {
-      model.startFix(target);
+      model.fixes.start(target);
       await flushPromises();
     });
     const id = socket.messages.find(m => m.type === 'fix').id;
@@ -446,7 +448,7 @@ describe('ChatPanel with a notebook', () => {
 
   it('Stop and Discard send cancel', async () => {
     await act(async () => {
-      model.startFix(new FakeTarget());
+      model.fixes.start(new FakeTarget());
       await flushPromises();
     });
     const id = socket.messages.find(m => m.type === 'fix').id;
@@ -459,7 +461,7 @@ describe('ChatPanel with a notebook', () => {
     const other = new FakeTarget();
     other.key = 'cell-2';
     await act(async () => {
-      model.startFix(other);
+      model.fixes.start(other);
       await flushPromises();
     });
     const second = socket.messages.filter(m => m.type === 'fix')[1].id;

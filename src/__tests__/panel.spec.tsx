@@ -5,8 +5,8 @@ import {
 import { Widget } from '@lumino/widgets';
 import { act } from 'react';
 
-import { AssistantClient } from '../client';
-import { ChatModel } from '../model';
+import { AssistantClient } from '../api/client';
+import { ChatModel } from '../chat/model';
 import { ChatPanel } from '../widgets';
 import {
   FakeWebSocket,

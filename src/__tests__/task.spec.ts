@@ -1,8 +1,10 @@
 import type * as nbformat from '@jupyterlab/nbformat';
 
-import { AssistantClient, TaskStream } from '../client';
-import { ChatModel, DEFAULT_SETTINGS } from '../model';
-import { ITaskState } from '../task';
+import { AssistantClient } from '../api/client';
+import { TaskStream } from '../api/streams';
+import { ChatModel } from '../chat/model';
+import { DEFAULT_SETTINGS } from '../chat/settings';
+import { ITaskState } from '../loop/task';
 import {
   FakeBridge,
   FakeTaskCell,
@@ -125,7 +127,7 @@ describe('tasks in the chat model', () => {
     socket.messages.filter(m => m.type === type);
   const entry = () => model.messages.find(e => e.kind === 'task')!;
   const task = (): ITaskState => entry().task!;
-  const session = () => model.taskSession(entry().id)!;
+  const session = () => model.tasks.get(entry().id)!;
   const cell = (i: number): FakeTaskCell => notebook.cells[i];
 
   function setUp(settings = {}): void {
@@ -430,7 +432,7 @@ describe('tasks in the chat model', () => {
       FakeWebSocket.reset();
       client = new AssistantClient({ serverSettings: makeSettings() });
       model = new ChatModel({ client });
-      expect(model.canRunTasks).toBe(false);
+      expect(model.tasks.available).toBe(false);
       expect(model.sendTask('Go')).toBe(false);
       expect(model.error).toBe('Notebooks are not available.');
     });

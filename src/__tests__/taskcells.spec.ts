@@ -4,8 +4,9 @@ import { Notebook, NotebookModel } from '@jupyterlab/notebook';
 import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
 import { Signal } from '@lumino/signaling';
 
-import { INotebookPanelLike, NotebookBridge } from '../notebook';
-import { ITaskCell, ITaskNotebook } from '../task';
+import { ITaskCell, ITaskNotebook } from '../loop/targets';
+import { NotebookBridge } from '../notebook/bridge';
+import { INotebookPanelLike } from '../notebook/types';
 
 interface IFakePanel extends INotebookPanelLike {
   id: string;

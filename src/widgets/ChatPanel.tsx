@@ -5,7 +5,7 @@ import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { assistantIcon } from '../icons';
-import { ChatModel } from '../model';
+import { ChatModel } from '../chat/model';
 import { ChatView } from './ChatView';
 
 /**

@@ -9,8 +9,8 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { ICodeBlock } from '../codeblocks';
-import { ChatModel } from '../model';
+import type { ICodeBlock } from '../chat/codeblocks';
+import type { CodeRunner } from '../chat/runner';
 
 /**
  * Where the toolbar of a code block goes: a host element placed right after
@@ -104,7 +104,8 @@ function normalize(text: string): string {
  */
 export interface ICodeToolbarProps {
   block: ICodeBlock;
-  model: ChatModel;
+  /** What the buttons do. */
+  runner: CodeRunner;
   trans: TranslationBundle;
   /** Whether code from the panel is running (Run is then disabled). */
   running: boolean;
@@ -112,10 +113,10 @@ export interface ICodeToolbarProps {
 
 /**
  * The buttons of one code block: Insert below, Replace cell, Run, Copy.
- * Every action goes through the chat model.
+ * Every action goes through the code runner of the chat model.
  */
 export function CodeToolbar(props: ICodeToolbarProps): JSX.Element {
-  const { block, model, trans, running } = props;
+  const { block, runner, trans, running } = props;
   const [copied, setCopied] = React.useState(false);
   React.useEffect(() => {
     if (!copied) {
@@ -157,26 +158,26 @@ export function CodeToolbar(props: ICodeToolbarProps): JSX.Element {
         'jp-oci-code-insert',
         addBelowIcon,
         trans.__('Insert below the active cell'),
-        () => model.insertCode(block.code)
+        () => runner.insertCode(block.code)
       )}
       {button(
         'jp-oci-code-replace',
         editIcon,
         trans.__('Replace the active cell'),
-        () => model.replaceCell(block.code)
+        () => runner.replaceCell(block.code)
       )}
       {button(
         'jp-oci-code-run',
         runIcon,
         trans.__('Run in a new cell below'),
-        () => void model.runCode(block.code),
+        () => void runner.runCode(block.code),
         running
       )}
       {button(
         'jp-oci-code-copy',
         copied ? checkIcon : copyIcon,
         copied ? trans.__('Copied') : trans.__('Copy'),
-        () => setCopied(model.copyCode(block.code))
+        () => setCopied(runner.copyCode(block.code))
       )}
     </div>
   );

@@ -2,53 +2,50 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { ChatModel } from '../model';
 import {
   ITaskState,
   ITaskStep,
   ITaskStepCell,
   TaskSession,
-  TaskStepStatus
-} from '../task';
+  TaskStepStatus,
+  cellsRun,
+  isAnswered,
+  isTaskActive
+} from '../loop/task';
+import { Typing } from './common';
 import { MarkdownView } from './MarkdownView';
 
 /**
- * Props of {@link TaskEntry}.
+ * Props of {@link TaskView}.
  */
-export interface ITaskEntryProps {
-  /** The id of the conversation entry (and of its task session). */
-  entryId: string;
+export interface ITaskViewProps {
   task: ITaskState;
-  model: ChatModel;
+  /** The session of the task; null once the conversation forgot it. */
+  session: TaskSession | null;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
 }
 
 /**
- * A task: each round's answer, then its cell (a link to it in the notebook),
+ * A task in the conversation: each round's answer, then its cell (a link to it in the notebook),
  * the cell's status and outputs in short, with Run and Skip while the cell
  * waits for consent; Stop while it runs; how it ended.
  */
-export function TaskEntry(props: ITaskEntryProps): JSX.Element {
-  const { entryId, task, model, trans } = props;
-  const session = model.taskSession(entryId);
-  const active = ['streaming', 'waiting', 'running'].includes(task.status);
-  const ran = task.steps.filter(
-    s => s.cell && !['pending', 'skipped', 'not-run'].includes(s.cell.status)
-  ).length;
+export function TaskView(props: ITaskViewProps): JSX.Element {
+  const { task, session, trans } = props;
+  const active = isTaskActive(task.status);
+  const ran = cellsRun(task);
   let headline: string;
   switch (task.status) {
     case 'done':
-      headline =
-        task.outcome?.status === 'answered' ||
-        task.outcome?.status === 'no_code'
-          ? trans._n(
-              'Task done in %2 with %1 cell run',
-              'Task done in %2 with %1 cells run',
-              ran,
-              task.notebook
-            )
-          : trans.__('Task in %1 ended unfinished', task.notebook);
+      headline = isAnswered(task.outcome)
+        ? trans._n(
+            'Task done in %2 with %1 cell run',
+            'Task done in %2 with %1 cells run',
+            ran,
+            task.notebook
+          )
+        : trans.__('Task in %1 ended unfinished', task.notebook);
       break;
     case 'stopped':
       headline = trans.__('Task in %1 stopped', task.notebook);
@@ -137,13 +134,7 @@ function TaskStepView(props: {
       {step.text !== '' ? (
         <MarkdownView source={step.text} rendermime={props.rendermime} />
       ) : (
-        streaming && (
-          <div className="jp-oci-typing" aria-label={trans.__('Generating')}>
-            <span />
-            <span />
-            <span />
-          </div>
-        )
+        streaming && <Typing trans={trans} />
       )}
       {step.cell ? (
         <TaskCellView

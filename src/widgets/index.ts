@@ -1,3 +1,6 @@
 export * from './ChatPanel';
 export * from './ChatView';
+export * from './FixView';
 export * from './MarkdownView';
+export * from './MessageView';
+export * from './TaskView';

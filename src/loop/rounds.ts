@@ -9,6 +9,10 @@
 export interface IRoundEntry {
   readonly round: number;
   readonly text: string;
+  /** The proposed code, once the round's proposal came. */
+  readonly code?: string;
+  /** The proposal's explanation, once it came. */
+  readonly explanation?: string;
 }
 
 /**

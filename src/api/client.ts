@@ -1,220 +1,41 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
-import { PromiseDelegate, UUID } from '@lumino/coreutils';
+import { UUID } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   API_NAMESPACE,
   ClientMessage,
-  IChatMessage,
-  IDoneMessage,
   IExecutionResultRequest,
-  IFixCell,
-  IProposalMessage,
   IStatus,
   ServerMessage,
   isStatus,
   parseServerMessage
-} from './protocol';
-
-/**
- * Why a chat request failed.
- *
- * - `server`: the server answered the request with an `error` message.
- * - `connection`: the WebSocket dropped while the request was in flight.
- * - `disposed`: the client was disposed while the request was in flight.
- */
-export type ChatErrorKind = 'server' | 'connection' | 'disposed';
-
-/**
- * The error a chat request ends with when it does not end with `done`.
- */
-export class ChatError extends Error {
-  constructor(
-    message: string,
-    readonly kind: ChatErrorKind
-  ) {
-    super(message);
-    this.name = 'ChatError';
-  }
-}
-
-/**
- * One streamed chat request: its tokens as a signal, its end as a promise.
- *
- * Instances are made by `AssistantClient.chat`; each ends exactly once, either
- * resolving `finished` with the server's `done` message (possibly
- * `cancelled: true`) or rejecting it with a `ChatError`.
- */
-export class ChatStream {
-  constructor(
-    readonly id: string,
-    private readonly _sendCancel: (id: string) => void
-  ) {
-    // The consumer decides what to do with a failure; never leave it unhandled.
-    this._finished.promise.catch(() => undefined);
-  }
-
-  /**
-   * Emits each piece of text of the answer, in order.
-   */
-  get tokenReceived(): ISignal<ChatStream, string> {
-    return this._tokenReceived;
-  }
-
-  /**
-   * Resolves with the `done` message; rejects with a `ChatError`.
-   */
-  get finished(): Promise<IDoneMessage> {
-    return this._finished.promise;
-  }
-
-  /**
-   * Whether the request has ended (done or failed).
-   */
-  get isFinished(): boolean {
-    return this._isFinished;
-  }
-
-  /**
-   * Ask the server to stop this request. It then ends with `done`
-   * (`cancelled: true`) unless it had already ended.
-   */
-  cancel(): void {
-    if (!this._isFinished) {
-      this._sendCancel(this.id);
-    }
-  }
-
-  /** @internal */
-  _token(text: string, round?: number): void {
-    if (!this._isFinished) {
-      this._tokenRound(round);
-      this._tokenReceived.emit(text);
-    }
-  }
-
-  /**
-   * Called before a token is emitted, with its fix round.
-   */
-  protected _tokenRound(round: number | undefined): void {
-    // Plain chats have no rounds.
-  }
-
-  /** @internal */
-  _done(message: IDoneMessage): void {
-    if (this._end()) {
-      this._finished.resolve(message);
-    }
-  }
-
-  /** @internal */
-  _fail(error: ChatError): void {
-    if (this._end()) {
-      this._finished.reject(error);
-    }
-  }
-
-  private _end(): boolean {
-    if (this._isFinished) {
-      return false;
-    }
-    this._isFinished = true;
-    Signal.clearData(this);
-    return true;
-  }
-
-  private _isFinished = false;
-  private _finished = new PromiseDelegate<IDoneMessage>();
-  private _tokenReceived = new Signal<ChatStream, string>(this);
-}
-
-/**
- * One streamed request that runs code through the client, round after round
- * (`fix` and `task`): tokens (with their round), proposals, and the client's
- * `execution_result` answers.
- */
-export class LoopStream extends ChatStream {
-  constructor(
-    id: string,
-    sendCancel: (id: string) => void,
-    private readonly _sendResult: (message: IExecutionResultRequest) => void
-  ) {
-    super(id, sendCancel);
-  }
-
-  /**
-   * The round of the last token or proposal received (1 before any).
-   */
-  get round(): number {
-    return this._round;
-  }
-
-  /**
-   * Emits each proposal of the server.
-   */
-  get proposalReceived(): ISignal<LoopStream, IProposalMessage> {
-    return this._proposalReceived;
-  }
-
-  /**
-   * Answer a proposal with the outcome of its run. Ignored once finished.
-   */
-  sendResult(result: Omit<IExecutionResultRequest, 'type' | 'id'>): void {
-    if (this.isFinished) {
-      return;
-    }
-    const message: IExecutionResultRequest = {
-      type: 'execution_result',
-      id: this.id,
-      round: result.round,
-      status: result.status,
-      outputs: result.outputs
-    };
-    if (result.message !== undefined) {
-      message.message = result.message;
-    }
-    this._sendResult(message);
-  }
-
-  /** @internal */
-  _proposal(message: IProposalMessage): void {
-    if (!this.isFinished) {
-      this._round = message.round;
-      this._proposalReceived.emit(message);
-    }
-  }
-
-  protected _tokenRound(round: number | undefined): void {
-    if (typeof round === 'number') {
-      this._round = round;
-    }
-  }
-
-  private _round = 1;
-  private _proposalReceived = new Signal<LoopStream, IProposalMessage>(this);
-}
-
-/**
- * One streamed `fix` request.
- */
-export class FixStream extends LoopStream {}
-
-/**
- * One streamed `task` request.
- */
-export class TaskStream extends LoopStream {}
+} from '../protocol';
+import { ChatError } from './errors';
+import * as requests from './requests';
+import { chatRequest, fixRequest, taskRequest } from './requests';
+import { ChatStream, FixStream, LoopStream, TaskStream } from './streams';
+import { RequestWatchdog } from './watchdog';
 
 /**
  * Talks to the server extension: REST for status and load, one authenticated
- * WebSocket for status pushes and streamed chats.
+ * WebSocket for status pushes and streamed requests. Every request ends
+ * exactly once: with the server's `done` or `error`, when the socket drops,
+ * when the client is disposed, or when the server says nothing about it for
+ * `requestTimeout` (its watchdog).
  */
 export class AssistantClient implements IDisposable {
   constructor(options: AssistantClient.IOptions = {}) {
     this.serverSettings =
       options.serverSettings ?? ServerConnection.makeSettings();
     this._backoff = { ...AssistantClient.DEFAULT_BACKOFF, ...options.backoff };
+    this._watchdog = new RequestWatchdog({
+      timeout:
+        options.requestTimeout ?? AssistantClient.DEFAULT_REQUEST_TIMEOUT,
+      expired: this._expire
+    });
   }
 
   /**
@@ -304,27 +125,8 @@ export class AssistantClient implements IDisposable {
    * socket opens (the socket is opened if needed).
    */
   chat(options: AssistantClient.IChatOptions): ChatStream {
-    if (this._isDisposed) {
-      throw new Error('AssistantClient is disposed');
-    }
-    const id = UUID.uuid4();
-    const stream = new ChatStream(id, this._cancel);
-    this._streams.set(id, stream);
-    const message: ClientMessage = {
-      type: 'chat',
-      id,
-      messages: options.messages.map(m => ({
-        role: m.role,
-        content: m.content
-      }))
-    };
-    if (options.maxTokens !== undefined) {
-      message.max_tokens = options.maxTokens;
-    }
-    if (options.temperature !== undefined) {
-      message.temperature = options.temperature;
-    }
-    this._send(message);
+    const stream = this._newStream(id => new ChatStream(id, this._cancel));
+    this._send(chatRequest(stream.id, options));
     return stream;
   }
 
@@ -333,29 +135,10 @@ export class AssistantClient implements IDisposable {
    * connected, else queued until the socket opens.
    */
   fix(options: AssistantClient.IFixOptions): FixStream {
-    if (this._isDisposed) {
-      throw new Error('AssistantClient is disposed');
-    }
-    const stream = this._loop(FixStream);
-    const id = stream.id;
-    const message: ClientMessage = {
-      type: 'fix',
-      id,
-      cell: { source: options.cell.source, outputs: options.cell.outputs }
-    };
-    if (options.context !== undefined) {
-      message.context = [...options.context];
-    }
-    if (options.variables) {
-      message.variables = options.variables;
-    }
-    if (options.language) {
-      message.language = options.language;
-    }
-    if (options.maxRounds !== undefined) {
-      message.max_rounds = options.maxRounds;
-    }
-    this._send(message);
+    const stream = this._newStream(
+      id => new FixStream(id, this._cancel, this._sendResult)
+    );
+    this._send(fixRequest(stream.id, options));
     return stream;
   }
 
@@ -365,31 +148,10 @@ export class AssistantClient implements IDisposable {
    * Sent at once when connected, else queued until the socket opens.
    */
   task(options: AssistantClient.ITaskOptions): TaskStream {
-    if (this._isDisposed) {
-      throw new Error('AssistantClient is disposed');
-    }
-    const stream = this._loop(TaskStream);
-    const message: ClientMessage = {
-      type: 'task',
-      id: stream.id,
-      messages: options.messages.map(m => ({
-        role: m.role,
-        content: m.content
-      }))
-    };
-    if (options.maxRounds !== undefined) {
-      message.max_rounds = options.maxRounds;
-    }
-    if (options.language) {
-      message.language = options.language;
-    }
-    if (options.maxTokens !== undefined) {
-      message.max_tokens = options.maxTokens;
-    }
-    if (options.temperature !== undefined) {
-      message.temperature = options.temperature;
-    }
-    this._send(message);
+    const stream = this._newStream(
+      id => new TaskStream(id, this._cancel, this._sendResult)
+    );
+    this._send(taskRequest(stream.id, options));
     return stream;
   }
 
@@ -429,6 +191,7 @@ export class AssistantClient implements IDisposable {
       socket.close();
     }
     this._failAll(new ChatError('The assistant was closed.', 'disposed'));
+    this._watchdog.dispose();
     Signal.clearData(this);
   }
 
@@ -498,21 +261,27 @@ export class AssistantClient implements IDisposable {
     switch (message.type) {
       case 'status':
         this._wsStatusSeen = true;
+        // The server is alive and working (e.g. loading the model that the
+        // pending requests wait for).
+        this._watchdog.heardAll();
         this._setStatus(message.status);
         break;
       case 'token':
+        this._watchdog.heard(message.id);
         this._streams.get(message.id)?._token(message.text, message.round);
         break;
       case 'proposal': {
         const stream = this._streams.get(message.id);
         if (stream instanceof LoopStream) {
+          // The server now waits for the run's result: no timer meanwhile.
+          this._watchdog.pause(message.id);
           stream._proposal(message);
         }
         break;
       }
       case 'done': {
         const stream = this._streams.get(message.id);
-        this._streams.delete(message.id);
+        this._unregister(message.id);
         stream?._done(message);
         break;
       }
@@ -520,7 +289,7 @@ export class AssistantClient implements IDisposable {
         const stream =
           message.id === null ? undefined : this._streams.get(message.id);
         if (stream) {
-          this._streams.delete(stream.id);
+          this._unregister(stream.id);
           stream._fail(new ChatError(message.message, 'server'));
           if (stream instanceof LoopStream) {
             // An error may answer one message of a loop (a late result) while
@@ -537,23 +306,53 @@ export class AssistantClient implements IDisposable {
   }
 
   /**
-   * A new stream of a request that runs code, registered under a new id.
+   * A new stream under a new id, watched until it ends.
    */
-  private _loop<T extends LoopStream>(
-    kind: new (
-      id: string,
-      sendCancel: (id: string) => void,
-      sendResult: (message: IExecutionResultRequest) => void
-    ) => T
-  ): T {
-    const stream = new kind(UUID.uuid4(), this._cancel, message => {
-      if (!this._isDisposed) {
-        this._send(message);
-      }
-    });
-    this._streams.set(stream.id, stream);
+  private _newStream<T extends ChatStream>(make: (id: string) => T): T {
+    if (this._isDisposed) {
+      throw new Error('AssistantClient is disposed');
+    }
+    const stream = make(UUID.uuid4());
+    this._register(stream);
     return stream;
   }
+
+  /**
+   * Send a loop stream's `execution_result`.
+   */
+  private _sendResult = (message: IExecutionResultRequest): void => {
+    if (!this._isDisposed) {
+      this._send(message);
+      // The server owes this request its next round now.
+      this._watchdog.resume(message.id);
+    }
+  };
+
+  private _register(stream: ChatStream): void {
+    this._streams.set(stream.id, stream);
+    this._watchdog.watch(stream.id);
+  }
+
+  private _unregister(id: string): void {
+    this._streams.delete(id);
+    this._watchdog.forget(id);
+  }
+
+  /**
+   * The watchdog's time for a request ran out: end it here with a sentence
+   * that says so, and stop it on the server.
+   */
+  private _expire = (id: string): void => {
+    const stream = this._streams.get(id);
+    if (!stream || this._isDisposed) {
+      return;
+    }
+    this._unregister(id);
+    this._cancel(id);
+    stream._fail(
+      new ChatError(RequestWatchdog.message(this._watchdog.timeout), 'timeout')
+    );
+  };
 
   private _send(message: ClientMessage): void {
     const data = JSON.stringify(message);
@@ -571,6 +370,9 @@ export class AssistantClient implements IDisposable {
       return;
     }
     this._send({ type: 'cancel', id });
+    // The server owes the request its `done` now, even while it waited on
+    // the client.
+    this._watchdog.resume(id);
   };
 
   private async _requestStatus(
@@ -624,6 +426,7 @@ export class AssistantClient implements IDisposable {
   private _failAll(error: ChatError): void {
     const streams = [...this._streams.values()];
     this._streams.clear();
+    this._watchdog.forgetAll();
     for (const stream of streams) {
       stream._fail(error);
     }
@@ -637,6 +440,7 @@ export class AssistantClient implements IDisposable {
   }
 
   private _backoff: AssistantClient.IBackoff;
+  private _watchdog: RequestWatchdog;
   private _attempt = 0;
   private _reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private _socket: WebSocket | null = null;
@@ -674,6 +478,12 @@ export namespace AssistantClient {
     max: 30000
   };
 
+  /**
+   * Milliseconds a request may go without a message from the server before
+   * the client ends it (the watchdog's default).
+   */
+  export const DEFAULT_REQUEST_TIMEOUT = 120_000;
+
   export interface IOptions {
     /**
      * Server settings; the WebSocket constructor comes from
@@ -681,32 +491,19 @@ export namespace AssistantClient {
      */
     serverSettings?: ServerConnection.ISettings;
     backoff?: Partial<IBackoff>;
+    /**
+     * Milliseconds a request may go without a token, proposal, done, error
+     * or status from the server before it ends with a `timeout` error and a
+     * `cancel` is sent; restarted by each of them, paused while the server
+     * waits for the client to run a proposal. Default
+     * `DEFAULT_REQUEST_TIMEOUT`; 0 turns the watchdog off.
+     */
+    requestTimeout?: number;
   }
 
-  export interface IChatOptions {
-    messages: IChatMessage[];
-    maxTokens?: number;
-    temperature?: number;
-  }
-
-  export interface IFixOptions {
-    cell: IFixCell;
-    context?: ReadonlyArray<string>;
-    variables?: string | null;
-    language?: string;
-    maxRounds?: number;
-  }
-
-  export interface ITaskOptions {
-    /** The conversation; its last user message is the task. */
-    messages: IChatMessage[];
-    /** Sent as `max_rounds`. */
-    maxRounds?: number;
-    /** The kernel's language. */
-    language?: string;
-    maxTokens?: number;
-    temperature?: number;
-  }
+  export type IChatOptions = requests.IChatOptions;
+  export type IFixOptions = requests.IFixOptions;
+  export type ITaskOptions = requests.ITaskOptions;
 }
 
 /**

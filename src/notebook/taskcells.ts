@@ -3,12 +3,17 @@
  * inserts there, their runs (through the fix loop's cell target) and what
  * happens to them. `NotebookBridge.taskNotebook` makes these.
  */
-import type { Cell, ICellModel, ICodeCellModel } from '@jupyterlab/cells';
+import type { ICodeCellModel } from '@jupyterlab/cells';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import type { IFixRunResult, IFixTarget } from './fix';
-import type { INotebookPanelLike } from './notebook';
-import type { ITaskCell, ITaskNotebook } from './task';
+import type {
+  ICellRunResult,
+  IFixTarget,
+  ITaskCell,
+  ITaskNotebook
+} from '../loop/targets';
+import { cellIndex, cellLabel, notebookName, revealCell } from './cells';
+import type { INotebookPanelLike } from './types';
 
 /**
  * The notebook of a task, bound to one panel for the whole task.
@@ -17,8 +22,7 @@ export class NotebookTaskNotebook implements ITaskNotebook {
   constructor(options: NotebookTaskNotebook.IOptions) {
     this._panel = options.panel;
     this._options = options;
-    const path = this._panel.context.path;
-    this.name = path.split('/').pop() || path;
+    this.name = notebookName(this._panel.context.path);
     this.language = options.language;
     this._panel.content.disposed.connect(this._onClosed, this);
     this._panel.sessionContext.statusChanged?.connect(this._onStatus, this);
@@ -139,19 +143,18 @@ export class NotebookTaskCell implements ITaskCell {
   }
 
   label(): string {
-    const index = this._index();
-    const path = this._panel.context.path;
-    const name = path.split('/').pop() || path;
+    const notebookPath = this._panel.context.path;
+    const index = cellIndex(this._panel, this.model);
     return index < 0
-      ? `a deleted cell of ${name}`
-      : `cell ${index + 1} of ${name}`;
+      ? `a deleted cell of ${notebookName(notebookPath)}`
+      : cellLabel({ notebookPath, cellIndex: index });
   }
 
   problem(): string | null {
     return this._target.problem();
   }
 
-  run(): Promise<IFixRunResult> {
+  run(): Promise<ICellRunResult> {
     return this._target.run();
   }
 
@@ -173,14 +176,6 @@ export class NotebookTaskCell implements ITaskCell {
     Signal.clearData(this);
   }
 
-  private _index(): number {
-    const model = this._panel.content.model;
-    if (this._panel.isDisposed || !model || this.model.isDisposed) {
-      return -1;
-    }
-    return Array.from(model.cells).indexOf(this.model);
-  }
-
   private _onLost(_: unknown, reason: string): void {
     this._lost.emit(reason);
   }
@@ -199,44 +194,4 @@ export namespace NotebookTaskCell {
     target: IFixTarget;
     activate?: (panel: INotebookPanelLike) => void;
   }
-}
-
-/**
- * Make the cell of `model` the active one of its notebook and scroll it into
- * view; `activate`, when given, brings the notebook to the front first.
- * False when the cell or its notebook is gone.
- */
-export function revealCell(
-  panel: INotebookPanelLike,
-  model: ICellModel,
-  activate?: (panel: INotebookPanelLike) => void
-): boolean {
-  const notebook = panel.content;
-  const index = cellIndex(panel, model);
-  if (index < 0) {
-    return false;
-  }
-  activate?.(panel);
-  notebook.activeCellIndex = index;
-  notebook.deselectAll();
-  const cell: Cell | undefined = notebook.widgets[index];
-  if (cell && notebook.isAttached) {
-    notebook.scrollToCell(cell).catch(() => undefined);
-  }
-  return true;
-}
-
-/**
- * The index of the cell of `model` in its notebook; -1 when it or the
- * notebook is gone.
- */
-export function cellIndex(
-  panel: INotebookPanelLike,
-  model: ICellModel
-): number {
-  const notebook = panel.content;
-  const cells = notebook.model?.cells;
-  return panel.isDisposed || notebook.isDisposed || !cells || model.isDisposed
-    ? -1
-    : Array.from(cells).indexOf(model);
 }

@@ -2,6 +2,10 @@
  * The notebook context sent with a question: the active cell's source and
  * selection, bounded by a token budget. Pure functions.
  */
+import { cellLabel } from './cells';
+import type { ICellContext } from './types';
+
+export type { ICellContext, ICellSnippet } from './types';
 
 /**
  * Rough characters per token of code and English for the model's tokenizer.
@@ -12,37 +16,6 @@ export const CHARS_PER_TOKEN = 3.5;
  * The context budget when neither the setting nor the server's n_ctx is known.
  */
 export const FALLBACK_BUDGET_TOKENS = 1024;
-
-/**
- * A snapshot of the notebook's active cell.
- */
-export interface ICellContext {
-  /** Path of the notebook, relative to the server root. */
-  readonly notebookPath: string;
-  /** Position of the cell in the notebook, from 0. */
-  readonly cellIndex: number;
-  readonly cellType: 'code' | 'markdown' | 'raw';
-  /** Language of the cell's code ('python'), or 'markdown' / '' for others. */
-  readonly language: string;
-  readonly source: string;
-  /** The selected range of the source (character offsets), when not empty. */
-  readonly selection: { readonly start: number; readonly end: number } | null;
-  /** The cursor's character offset in the source, when known. */
-  readonly cursor: number | null;
-  /** Cells around the active one, nearest first (when asked for). */
-  readonly nearby?: ReadonlyArray<ICellSnippet>;
-  /** A summary of the kernel's variables, one per line (when asked for). */
-  readonly variables?: string | null;
-}
-
-/**
- * A cell near the active one.
- */
-export interface ICellSnippet {
-  readonly cellIndex: number;
-  readonly cellType: 'code' | 'markdown' | 'raw';
-  readonly source: string;
-}
 
 /**
  * A rough token count: characters / 3.5.
@@ -163,8 +136,7 @@ export function fitSource(
  * A short label for the context, e.g. `cell 3 of analysis.ipynb`.
  */
 export function contextLabel(context: ICellContext): string {
-  const name = context.notebookPath.split('/').pop() || context.notebookPath;
-  return `cell ${context.cellIndex + 1} of ${name}`;
+  return cellLabel(context);
 }
 
 /**

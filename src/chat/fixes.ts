@@ -1,0 +1,117 @@
+/**
+ * The fixes of the conversation: one `FixSession` a failing cell, started
+ * from the notebook (a cell failed, its Fix button), a command or a failed
+ * run of the panel, each shown by a `fix` entry.
+ */
+import { UUID } from '@lumino/coreutils';
+
+import type { AssistantClient } from '../api/client';
+import { FixSession, IFixState } from '../loop/fix';
+import type { IFixTarget } from '../loop/targets';
+import type { IFixRequestArgs, INotebookBridge } from '../notebook/types';
+import type { Conversation } from './conversation';
+import { SessionList } from './sessions';
+import type { IChatSettings } from './settings';
+
+/**
+ * The fix sessions, by entry id.
+ */
+export class FixSessions extends SessionList<FixSession> {
+  constructor(options: FixSessions.IOptions) {
+    super(options.conversation);
+    this._client = options.client;
+    this._notebook = options.notebook;
+    this._settings = options.settings;
+    this._notebook?.fixRequested?.connect(this._onFixRequested, this);
+  }
+
+  /**
+   * Start the fix loop of a failing cell, shown as a new entry. A cell whose
+   * fix is still running keeps that one (returned; the target is disposed).
+   */
+  start(target: IFixTarget): FixSession | null {
+    if (this.isDisposed) {
+      target.dispose();
+      return null;
+    }
+    const running = this.find(
+      session => session.active && session.target.key === target.key
+    );
+    if (running) {
+      target.dispose();
+      return running;
+    }
+    const session = new FixSession({
+      id: UUID.uuid4(),
+      client: this._client,
+      target,
+      maxRounds: this._settings().fixRounds
+    });
+    this.conversation.setError(null, false);
+    this._add(session, [], () => void session.start());
+    return session;
+  }
+
+  /**
+   * Start a fix of the active cell; false, showing why, when it has no error.
+   */
+  fixActiveCell(): boolean {
+    const target = this._notebook?.activeFixTarget?.() ?? null;
+    if (!target) {
+      this.conversation.setError(
+        'The active cell has no error to fix. Run it first, or select a cell whose run failed.'
+      );
+      return false;
+    }
+    return this.start(target) !== null;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._notebook?.fixRequested?.disconnect(this._onFixRequested, this);
+    super.dispose();
+  }
+
+  protected _show(session: FixSession, state: IFixState) {
+    return {
+      kind: 'fix' as const,
+      fix: state,
+      state: session.active ? ('streaming' as const) : ('complete' as const)
+    };
+  }
+
+  protected _onShown(session: FixSession): void {
+    if (!session.active) {
+      session.target.dispose();
+    }
+  }
+
+  protected _disposeSession(session: FixSession): void {
+    session.dispose();
+    session.target.dispose();
+  }
+
+  private _onFixRequested(_: unknown, args: IFixRequestArgs): void {
+    if (args.auto && !this._settings().autoFix) {
+      args.target.dispose();
+      return;
+    }
+    this.start(args.target);
+  }
+
+  private _client: AssistantClient;
+  private _notebook: INotebookBridge | null;
+  private _settings: () => Readonly<IChatSettings>;
+}
+
+export namespace FixSessions {
+  export interface IOptions {
+    client: AssistantClient;
+    conversation: Conversation;
+    /** Where failing cells come from (`fixRequested`, the active cell). */
+    notebook: INotebookBridge | null;
+    settings: () => Readonly<IChatSettings>;
+  }
+}

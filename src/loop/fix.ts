@@ -1,0 +1,452 @@
+/**
+ * The fix loop of a failing cell: the server proposes a fix, the client
+ * applies it, runs the cell in the live kernel and answers with the outputs,
+ * round after round until the cell passes. The state lives here; the panel
+ * renders it.
+ */
+import { AssistantClient } from '../api/client';
+import { errorMessage } from '../api/errors';
+import { summarizeOutputs } from '../notebook/outputs';
+import {
+  ExecutionStatus,
+  IDoneMessage,
+  IFixOutcome,
+  IProposalMessage,
+  isFixCause,
+  isFixOutcome
+} from '../protocol';
+import { IDiffLine, diffLines } from './diff';
+import { updateRound } from './rounds';
+import { LoopSession, runSummary } from './session';
+import { ICellRunResult, IFixContextCell, IFixTarget } from './targets';
+
+/**
+ * The most characters of the variables summary sent with a fix.
+ */
+export const MAX_FIX_VARIABLES_CHARS = 2000;
+
+/**
+ * Where a fix stands.
+ */
+export type FixStatus =
+  'streaming' | 'proposed' | 'running' | 'fixed' | 'failed' | 'cancelled';
+
+/**
+ * One round of a fix.
+ */
+export interface IFixRound {
+  readonly round: number;
+  /** The streamed answer. */
+  readonly text: string;
+  /** The proposal's explanation, once it came. */
+  readonly explanation?: string;
+  /** The proposed cell source, once it came. */
+  readonly code?: string;
+  /** Original → proposed, once the proposal came. */
+  readonly diff?: ReadonlyArray<IDiffLine>;
+  /** The run of the proposal. */
+  readonly result?: {
+    readonly status: 'running' | ExecutionStatus;
+    readonly text: string;
+  };
+}
+
+/**
+ * Where the cause of a fixed failure probably lay: an earlier cell whose
+ * definitions the fix changed (the server's `cause`).
+ */
+export interface IFixCauseState {
+  /** The index of the cell in the target's `context`. */
+  readonly index: number;
+  /** The names the fix changed that the cell defines. */
+  readonly names: ReadonlyArray<string>;
+  /**
+   * The cell's 1-based position in its notebook now; null when it was
+   * deleted, its notebook closed, or the target does not know it.
+   */
+  readonly cell: number | null;
+}
+
+/**
+ * What the panel shows of a fix. Immutable: each change makes a new one.
+ */
+export interface IFixState {
+  readonly status: FixStatus;
+  /** The cell, e.g. `cell 3 of analysis.ipynb`. */
+  readonly label: string;
+  /** The source of the failing cell, kept for Undo. */
+  readonly original: string;
+  /** What the failing run raised, e.g. `NameError: …`. */
+  readonly error: string;
+  readonly rounds: ReadonlyArray<IFixRound>;
+  /** The round in progress or the last one. */
+  readonly round: number;
+  /** Whether the cell holds a proposal (Undo can restore the original). */
+  readonly applied: boolean;
+  /** The server's outcome, once done. */
+  readonly outcome?: IFixOutcome;
+  /** Where the cause probably lay, when the fix passed and the server said. */
+  readonly cause?: IFixCauseState;
+  /** Why it stopped, failed, or what was done at the end. */
+  readonly message?: string;
+}
+
+/**
+ * The statuses of a fix that still runs.
+ */
+export const ACTIVE_FIX_STATUSES: ReadonlyArray<FixStatus> = [
+  'streaming',
+  'proposed',
+  'running'
+];
+
+/**
+ * Whether a fix with this status still runs.
+ */
+export function isFixActive(status: FixStatus): boolean {
+  return ACTIVE_FIX_STATUSES.includes(status);
+}
+
+/**
+ * The prose of a round that proposed code: its explanation, else the
+ * answer without its code blocks (the code is in the diff); '' when none.
+ */
+export function proposalProse(round: IFixRound): string {
+  return (
+    (round.explanation ?? '').trim() ||
+    round.text.replace(/```[^\n]*\n[\s\S]*?(?:```|$)/g, '').trim()
+  );
+}
+
+/**
+ * The fix loop of one cell.
+ */
+export class FixSession extends LoopSession<IFixState, IFixRound> {
+  constructor(options: FixSession.IOptions) {
+    const target = options.target;
+    super({
+      id: options.id,
+      state: {
+        status: 'streaming',
+        label: target.label,
+        original: target.source,
+        error: summarizeOutputs(target.outputs).text,
+        rounds: [{ round: 1, text: '' }],
+        round: 1,
+        applied: false
+      },
+      statuses: {
+        active: ACTIVE_FIX_STATUSES,
+        streaming: 'streaming',
+        running: 'running',
+        stopped: 'cancelled',
+        failed: 'failed'
+      }
+    });
+    this._client = options.client;
+    this._target = target;
+    this._maxRounds = options.maxRounds;
+    this._target.edited.connect(this._onEdited, this);
+    this._target.lost.connect(this._onLost, this);
+  }
+
+  /**
+   * The cell being fixed.
+   */
+  get target(): IFixTarget {
+    return this._target;
+  }
+
+  /**
+   * Read the variables and send the `fix` request.
+   */
+  async start(): Promise<void> {
+    let variables: string | null = null;
+    try {
+      variables = await this._target.readVariables();
+    } catch {
+      variables = null;
+    }
+    if (variables && variables.length > MAX_FIX_VARIABLES_CHARS) {
+      variables = variables.slice(0, MAX_FIX_VARIABLES_CHARS) + '\n...';
+    }
+    this._open(() =>
+      this._client.fix({
+        cell: { source: this.state.original, outputs: this._target.outputs },
+        context: this._target.context,
+        variables,
+        language: this._target.language,
+        maxRounds: this._maxRounds
+      })
+    );
+  }
+
+  /**
+   * Put the proposal in the cell and end the loop (a `cancel`).
+   */
+  apply(): boolean {
+    const code = this._proposedCode();
+    if (code === undefined || !this._write(code)) {
+      return false;
+    }
+    this._stream?.cancel();
+    this._finish('cancelled', 'Applied to the cell without running it.', {
+      applied: true
+    });
+    return true;
+  }
+
+  /**
+   * Put the proposal in the cell, run it and send the outcome; the next
+   * rounds' proposals are then applied and run as they come.
+   */
+  async applyAndRun(): Promise<boolean> {
+    const code = this._proposedCode();
+    if (code === undefined) {
+      return false;
+    }
+    this._autoRun = true;
+    return this._applyAndRun(this.state.round, code);
+  }
+
+  /**
+   * Drop the proposal and end the loop (a `cancel`).
+   */
+  discard(): void {
+    if (!this.active) {
+      return;
+    }
+    this._stream?.cancel();
+    this._finish('cancelled', 'Discarded.');
+  }
+
+  /**
+   * Show the cell where the cause probably lay: active, in view, its
+   * notebook in front. False when there is none or it is gone.
+   */
+  revealCause(): boolean {
+    const cell = this._causeCell;
+    if (!cell || cell.isDisposed) {
+      return false;
+    }
+    let shown = false;
+    try {
+      shown = cell.reveal();
+    } catch {
+      shown = false;
+    }
+    this._onCauseChanged();
+    return shown;
+  }
+
+  /**
+   * Put the original source back in the cell.
+   */
+  undo(): boolean {
+    if (!this.state.applied || !this._write(this.state.original)) {
+      return false;
+    }
+    this._setState({ ...this.state, applied: false });
+    return true;
+  }
+
+  protected _rounds(state: IFixState): ReadonlyArray<IFixRound> {
+    return state.rounds;
+  }
+
+  protected _withRounds(
+    state: IFixState,
+    rounds: ReadonlyArray<IFixRound>
+  ): IFixState {
+    return { ...state, rounds };
+  }
+
+  protected _onProposal(proposal: IProposalMessage): void {
+    const round = proposal.round;
+    const state = this.state;
+    const before =
+      round > 1
+        ? (state.rounds.find(r => r.round === round - 1)?.code ??
+          state.original)
+        : state.original;
+    const rounds = this._proposedRounds(proposal, {
+      diff: diffLines(before, proposal.code)
+    });
+    this._setState({ ...state, status: 'proposed', round, rounds });
+    if (this._autoRun) {
+      void this._applyAndRun(round, proposal.code);
+    }
+  }
+
+  protected _onDone(done: IDoneMessage): void {
+    const outcome = isFixOutcome(done.outcome) ? done.outcome : undefined;
+    if (done.cancelled || !outcome) {
+      this._finish('cancelled', done.cancelled ? 'Stopped.' : undefined);
+      return;
+    }
+    const status = outcome.status === 'fixed' ? 'fixed' : 'failed';
+    const cause =
+      status === 'fixed' && isFixCause(outcome.cause)
+        ? this._resolveCause(outcome.cause.cell, outcome.cause.names)
+        : undefined;
+    this._finish(status, outcome.message || undefined, {
+      outcome,
+      ...(cause ? { cause } : {})
+    });
+  }
+
+  protected _onRan(): void {
+    // The round's result is shown once it went back (`_afterResult`); a run
+    // that ended after the loop stays marked as not finished.
+  }
+
+  protected _afterResult(
+    state: IFixState,
+    round: number,
+    result: ICellRunResult
+  ): IFixState {
+    return {
+      ...state,
+      rounds: updateRound(state.rounds, round, r => ({
+        ...r,
+        result: { status: result.status, text: runSummary(result) }
+      }))
+    };
+  }
+
+  /**
+   * The cell cannot be written or run: put the original back when the cell
+   * is still there.
+   */
+  protected _onAborted(_: number | null, reason: string): void {
+    let applied = this.state.applied;
+    if (applied && this._target.problem() === null) {
+      applied = !this._write(this.state.original, false);
+    }
+    this._finish('cancelled', `Cancelled: ${reason}`, { applied });
+  }
+
+  protected _settle(state: IFixState): IFixState {
+    return {
+      ...state,
+      rounds: state.rounds.map(r =>
+        r.result?.status === 'running'
+          ? { ...r, result: { status: 'dead', text: 'Not finished.' } }
+          : r
+      )
+    };
+  }
+
+  protected _onDisposed(): void {
+    this._causeCell?.dispose();
+    this._causeCell = null;
+  }
+
+  private async _applyAndRun(round: number, code: string): Promise<boolean> {
+    const problem = this._target.problem();
+    if (problem) {
+      this._abort(null, problem);
+      return false;
+    }
+    if (!this._write(code)) {
+      return false;
+    }
+    this._setState({
+      ...this.state,
+      status: 'running',
+      applied: true,
+      rounds: updateRound(this.state.rounds, round, r => ({
+        ...r,
+        result: { status: 'running', text: '' }
+      }))
+    });
+    return this._runRound(round, this._target);
+  }
+
+  /**
+   * The cause's cell, found among the target's context cells; the session
+   * follows it (moved, deleted) from then on.
+   */
+  private _resolveCause(index: number, names: string[]): IFixCauseState {
+    let cell: IFixContextCell | null = null;
+    try {
+      cell = this._target.contextCell?.(index) ?? null;
+    } catch {
+      cell = null;
+    }
+    this._causeCell = cell;
+    cell?.changed.connect(this._onCauseChanged, this);
+    return { index, names: [...names], cell: cell?.position() ?? null };
+  }
+
+  private _onCauseChanged(): void {
+    const cause = this.state.cause;
+    if (!cause || this.isDisposed) {
+      return;
+    }
+    const position =
+      this._causeCell && !this._causeCell.isDisposed
+        ? this._causeCell.position()
+        : null;
+    if (position !== cause.cell) {
+      this._setState({ ...this.state, cause: { ...cause, cell: position } });
+    }
+  }
+
+  private _onEdited(): void {
+    if (!this.active) {
+      return;
+    }
+    this._stream?.cancel();
+    this._finish('cancelled', 'Cancelled: the cell was edited or run again.');
+  }
+
+  private _onLost(_: IFixTarget, reason: string): void {
+    if (!this.active) {
+      return;
+    }
+    this._stream?.cancel();
+    this._finish('cancelled', `Cancelled: ${reason}`, { applied: false });
+  }
+
+  private _write(source: string, report = true): boolean {
+    try {
+      this._target.setSource(source);
+      return true;
+    } catch (reason) {
+      if (report && this.active) {
+        this._stream?.cancel();
+        this._finish('cancelled', `Cancelled: ${errorMessage(reason)}`, {
+          applied: false
+        });
+      }
+      return false;
+    }
+  }
+
+  /**
+   * The code of the proposal waiting for Apply, if any.
+   */
+  private _proposedCode(): string | undefined {
+    const state = this.state;
+    return state.status === 'proposed'
+      ? state.rounds.find(r => r.round === state.round)?.code
+      : undefined;
+  }
+
+  private _client: AssistantClient;
+  private _target: IFixTarget;
+  private _maxRounds: number | undefined;
+  private _causeCell: IFixContextCell | null = null;
+  private _autoRun = false;
+}
+
+export namespace FixSession {
+  export interface IOptions {
+    /** The id of the conversation entry showing it. */
+    id: string;
+    client: AssistantClient;
+    target: IFixTarget;
+    maxRounds?: number;
+  }
+}

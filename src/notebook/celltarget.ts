@@ -1,0 +1,349 @@
+/**
+ * Notebook cells as the loop's targets: the failing cell a fix writes and
+ * runs (wherever it moves), and the earlier cells a fix may name as the
+ * probable cause.
+ */
+import type {
+  Cell,
+  CodeCell,
+  ICellModel,
+  ICodeCellModel
+} from '@jupyterlab/cells';
+import type * as nbformat from '@jupyterlab/nbformat';
+import type { INotebookModel, Notebook } from '@jupyterlab/notebook';
+import type { KernelMessage } from '@jupyterlab/services';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import type {
+  ICellRunResult,
+  IFixContextCell,
+  IFixTarget
+} from '../loop/targets';
+import {
+  cellIndex,
+  cellLabel,
+  codeCellModelsAbove,
+  isErrorOutput,
+  revealCell
+} from './cells';
+import { NotebookError } from './errors';
+import { isCancelledFuture, kernelGone, kernelLanguage } from './kernel';
+import type {
+  CellExecutor,
+  INotebookPanelLike,
+  VariablesReader
+} from './types';
+
+/**
+ * A notebook code cell as the target of a fix: writes and runs that very
+ * cell (wherever it moves), and tells when the user edits or re-runs it or
+ * when it is gone.
+ */
+export class NotebookCellTarget implements IFixTarget {
+  constructor(options: NotebookCellTarget.IOptions) {
+    this._panel = options.panel;
+    this._model = options.model;
+    this._execute = options.execute;
+    this._readVariables = options.readVariables;
+    this._afterRun = options.afterRun;
+    this._activate = options.activate;
+    const notebook = this._panel.content;
+    const index = this._index();
+    this.key = this._model.id;
+    this.label = cellLabel({
+      notebookPath: this._panel.context.path,
+      cellIndex: index
+    });
+    this.outputs = this._model.outputs.toJSON();
+    // The cells themselves, not their indices: cells may move meanwhile.
+    this._contextCells = codeCellModelsAbove(notebook, index);
+    this.context = this._contextCells.map(cell => cell.sharedModel.getSource());
+    this.language = kernelLanguage(notebook);
+    this._model.sharedModel.changed.connect(this._onCellChanged, this);
+    options.scheduled.connect(this._onScheduled, this);
+    this._scheduled = options.scheduled;
+    notebook.model?.cells.changed.connect(this._onCellsChanged, this);
+    notebook.disposed.connect(this._onClosed, this);
+    this._panel.sessionContext.statusChanged?.connect(this._onStatus, this);
+  }
+
+  readonly key: string;
+  readonly label: string;
+  readonly outputs: nbformat.IOutput[];
+  readonly context: string[];
+  readonly language: string;
+
+  get source(): string {
+    return this._model.isDisposed ? '' : this._model.sharedModel.getSource();
+  }
+
+  get edited(): ISignal<this, void> {
+    return this._edited;
+  }
+
+  get lost(): ISignal<this, string> {
+    return this._lost;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  problem(): string | null {
+    const gone = this._gone();
+    if (gone) {
+      return gone.message;
+    }
+    const session = this._panel.sessionContext;
+    const kernel = session.session?.kernel;
+    if (session.isRestarting) {
+      return NotebookError.MESSAGES['kernel-restarting'];
+    }
+    if (!kernel || session.hasNoKernel) {
+      return NotebookError.MESSAGES['no-kernel'];
+    }
+    if (kernel.status === 'dead') {
+      return NotebookError.MESSAGES['kernel-dead'];
+    }
+    return null;
+  }
+
+  async readVariables(): Promise<string | null> {
+    return this._gone() ? null : this._readVariables(this._panel);
+  }
+
+  contextCell(index: number): IFixContextCell | null {
+    const model = this._contextCells[index];
+    return model
+      ? new NotebookContextCell({
+          panel: this._panel,
+          model,
+          activate: this._activate
+        })
+      : null;
+  }
+
+  setSource(source: string): void {
+    const gone = this._gone();
+    if (gone) {
+      throw gone;
+    }
+    this._writing = true;
+    try {
+      this._model.sharedModel.setSource(source);
+    } finally {
+      this._writing = false;
+    }
+  }
+
+  async run(): Promise<ICellRunResult> {
+    const problem = this.problem();
+    if (problem) {
+      return { status: 'dead', outputs: [], message: problem };
+    }
+    const notebook = this._panel.content;
+    const cell = notebook.widgets.find(w => w.model === this._model);
+    if (!cell) {
+      return {
+        status: 'dead',
+        outputs: [],
+        message: NotebookError.MESSAGES['cell-deleted']
+      };
+    }
+    const session = this._panel.sessionContext;
+    let reply: KernelMessage.IExecuteReplyMsg | void;
+    this._running = true;
+    try {
+      reply = await this._execute(cell as CodeCell, session, notebook);
+    } catch (reason) {
+      const gone = this._gone();
+      return {
+        status: 'dead',
+        outputs: [],
+        message:
+          gone?.message ??
+          (isCancelledFuture(reason) || kernelGone(session)
+            ? NotebookError.MESSAGES['kernel-restarted']
+            : String(reason instanceof Error ? reason.message : reason))
+      };
+    } finally {
+      this._running = false;
+    }
+    const gone = this._gone();
+    if (gone) {
+      return { status: 'dead', outputs: [], message: gone.message };
+    }
+    if (!reply) {
+      return {
+        status: 'dead',
+        outputs: [],
+        message:
+          NotebookError.MESSAGES[
+            kernelGone(session) ? 'kernel-restarted' : 'cancelled'
+          ]
+      };
+    }
+    this._afterRun?.();
+    const outputs = this._model.outputs.toJSON();
+    const status =
+      reply.content.status === 'ok' && !outputs.some(isErrorOutput)
+        ? 'ok'
+        : 'error';
+    return { status, outputs };
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    if (!this._model.isDisposed) {
+      this._model.sharedModel.changed.disconnect(this._onCellChanged, this);
+    }
+    this._scheduled.disconnect(this._onScheduled, this);
+    this._panel.content.model?.cells.changed.disconnect(
+      this._onCellsChanged,
+      this
+    );
+    this._panel.content.disposed.disconnect(this._onClosed, this);
+    this._panel.sessionContext.statusChanged?.disconnect(this._onStatus, this);
+    Signal.clearData(this);
+  }
+
+  private _index(): number {
+    const cells = Array.from(this._panel.content.model?.cells ?? []);
+    return cells.indexOf(this._model);
+  }
+
+  private _gone(): NotebookError | null {
+    const model = this._panel.content.model;
+    if (this._panel.isDisposed || this._panel.content.isDisposed || !model) {
+      return new NotebookError('notebook-closed', 'The notebook was closed.');
+    }
+    if (this._model.isDisposed || this._index() < 0) {
+      return new NotebookError('cell-deleted', 'The cell was deleted.');
+    }
+    return null;
+  }
+
+  private _onCellChanged(_: unknown, change: { sourceChange?: unknown }): void {
+    if (change.sourceChange && !this._writing) {
+      this._edited.emit(undefined);
+    }
+  }
+
+  private _onScheduled(_: unknown, args: { cell: Cell }): void {
+    if (args.cell?.model === this._model && !this._running) {
+      this._edited.emit(undefined);
+    }
+  }
+
+  private _onCellsChanged(): void {
+    if (this._index() < 0) {
+      this._lost.emit('the cell was deleted.');
+    }
+  }
+
+  private _onClosed(): void {
+    this._lost.emit('the notebook was closed.');
+  }
+
+  private _onStatus(_: unknown, status: string): void {
+    if (status === 'dead') {
+      this._lost.emit('the kernel died.');
+    }
+  }
+
+  private _panel: INotebookPanelLike;
+  private _model: ICodeCellModel;
+  private _execute: CellExecutor;
+  private _readVariables: VariablesReader;
+  private _afterRun: (() => void) | undefined;
+  private _activate: ((panel: INotebookPanelLike) => void) | undefined;
+  private _contextCells: ICellModel[];
+  private _scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
+  private _writing = false;
+  private _running = false;
+  private _isDisposed = false;
+  private _edited = new Signal<this, void>(this);
+  private _lost = new Signal<this, string>(this);
+}
+
+export namespace NotebookCellTarget {
+  export interface IOptions {
+    panel: INotebookPanelLike;
+    model: ICodeCellModel;
+    execute: CellExecutor;
+    readVariables: VariablesReader;
+    scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
+    afterRun?: () => void;
+    /** Brings the notebook to the front (links to its cells). */
+    activate?: (panel: INotebookPanelLike) => void;
+  }
+}
+
+/**
+ * An earlier cell of a fix target's notebook (where the cause of a failure
+ * probably lay): follows the cell wherever it moves, and shows it.
+ */
+export class NotebookContextCell implements IFixContextCell {
+  constructor(options: NotebookContextCell.IOptions) {
+    this._panel = options.panel;
+    this._model = options.model;
+    this._activate = options.activate;
+    const notebook = this._panel.content;
+    this._cells = notebook.model?.cells ?? null;
+    this._cells?.changed.connect(this._emitChanged, this);
+    notebook.disposed.connect(this._emitChanged, this);
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  position(): number | null {
+    const index = cellIndex(this._panel, this._model);
+    return index < 0 ? null : index + 1;
+  }
+
+  reveal(): boolean {
+    return revealCell(this._panel, this._model, this._activate);
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._cells?.changed.disconnect(this._emitChanged, this);
+    this._panel.content.disposed.disconnect(this._emitChanged, this);
+    Signal.clearData(this);
+  }
+
+  private _emitChanged(): void {
+    if (!this._isDisposed) {
+      this._changed.emit(undefined);
+    }
+  }
+
+  private _panel: INotebookPanelLike;
+  private _model: ICellModel;
+  private _activate: ((panel: INotebookPanelLike) => void) | undefined;
+  private _cells: INotebookModel['cells'] | null;
+  private _isDisposed = false;
+  private _changed = new Signal<this, void>(this);
+}
+
+export namespace NotebookContextCell {
+  export interface IOptions {
+    panel: INotebookPanelLike;
+    /** The cell's model (kept, not its index). */
+    model: ICellModel;
+    /** Brings the notebook to the front before the cell is shown. */
+    activate?: (panel: INotebookPanelLike) => void;
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * A fix in the conversation: each round's explanation, diff and run, the
+ * buttons for the proposal, and how it ended.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import {
+  FixSession,
+  IFixCauseState,
+  IFixRound,
+  IFixState,
+  isFixActive,
+  proposalProse
+} from '../loop/fix';
+import type { IDiffLine } from '../loop/diff';
+import { Typing } from './common';
+
+/**
+ * Props of {@link FixView}.
+ */
+export interface IFixViewProps {
+  fix: IFixState;
+  /** The session of the fix; null once the conversation forgot it. */
+  session: FixSession | null;
+  trans: TranslationBundle;
+}
+
+/**
+ * The fix loop of a failing cell: each round's explanation, diff and run,
+ * the buttons for the proposal, and the outcome.
+ */
+export function FixView(props: IFixViewProps): JSX.Element {
+  const { fix, session, trans } = props;
+  const active = isFixActive(fix.status);
+  const headline =
+    fix.status === 'fixed'
+      ? trans._n(
+          'Fixed %2 in %1 round',
+          'Fixed %2 in %1 rounds',
+          fix.outcome?.rounds ?? fix.round,
+          fix.label
+        )
+      : fix.status === 'failed'
+        ? trans.__('Not fixed: %1', fix.label)
+        : fix.status === 'cancelled'
+          ? trans.__('Fix of %1 ended', fix.label)
+          : trans.__('Fixing %1 (round %2)', fix.label, fix.round);
+  return (
+    <div
+      className="jp-oci-fix"
+      data-state={fix.status}
+      data-round={fix.round}
+      data-applied={fix.applied ? 'true' : 'false'}
+      aria-label={trans.__('Fix of %1', fix.label)}
+    >
+      <div className="jp-oci-fix-header">
+        <span className="jp-oci-fix-title">{headline}</span>
+        {active && (
+          <button
+            type="button"
+            className="jp-Button jp-mod-minimal jp-oci-fix-stop"
+            aria-label={trans.__('Stop the fix')}
+            title={trans.__('Stop the fix')}
+            onClick={() => session?.stop()}
+          >
+            {trans.__('Stop')}
+          </button>
+        )}
+      </div>
+      {fix.error && <div className="jp-oci-fix-error">{fix.error}</div>}
+      {fix.rounds.map(round => (
+        <FixRoundView
+          key={round.round}
+          round={round}
+          current={round.round === fix.round}
+          fix={fix}
+          trans={trans}
+        />
+      ))}
+      {fix.status === 'proposed' && (
+        <div className="jp-oci-fix-actions">
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-accept jp-oci-fix-apply-run"
+            aria-label={trans.__('Apply the fix and run the cell')}
+            title={trans.__('Apply the fix and run the cell')}
+            onClick={() => void session?.applyAndRun()}
+          >
+            {trans.__('Apply & run')}
+          </button>
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-oci-fix-apply"
+            aria-label={trans.__(
+              'Apply the fix to the cell without running it'
+            )}
+            title={trans.__('Apply the fix to the cell without running it')}
+            onClick={() => session?.apply()}
+          >
+            {trans.__('Apply')}
+          </button>
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-reject jp-oci-fix-discard"
+            aria-label={trans.__('Discard the fix')}
+            title={trans.__('Discard the fix')}
+            onClick={() => session?.discard()}
+          >
+            {trans.__('Discard')}
+          </button>
+        </div>
+      )}
+      {!active && (
+        <div className="jp-oci-fix-outcome" role="status">
+          {fix.message ??
+            (fix.status === 'fixed'
+              ? trans.__('The cell runs without error.')
+              : '')}
+        </div>
+      )}
+      {fix.status === 'fixed' && fix.cause && (
+        <FixCauseNote cause={fix.cause} session={session} trans={trans} />
+      )}
+      {fix.applied && !active && (
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-minimal jp-oci-fix-undo"
+          aria-label={trans.__('Restore the original source of the cell')}
+          title={trans.__('Restore the original source of the cell')}
+          onClick={() => session?.undo()}
+        >
+          {trans.__('Undo')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Where the cause of a fixed failure probably lay (an earlier cell whose
+ * definitions the fix changed), with a button that shows that cell in the
+ * notebook; no button once the cell is gone.
+ */
+function FixCauseNote(props: {
+  cause: IFixCauseState;
+  session: FixSession | null;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { cause, session, trans } = props;
+  const names = cause.names.join(', ');
+  const where = cause.cell;
+  const text =
+    where === null
+      ? trans.__(
+          'The cause was probably in an earlier cell, which defines %1: the fix repairs it in this cell.',
+          names
+        )
+      : trans.__(
+          'The cause was probably in cell %1, which defines %2: the fix repairs it in this cell.',
+          where,
+          names
+        );
+  return (
+    <div className="jp-oci-fix-cause" data-cell={where ?? ''}>
+      <span className="jp-oci-fix-cause-text">{text}</span>
+      {where !== null && session && (
+        <button
+          type="button"
+          className="jp-oci-fix-cause-link"
+          aria-label={trans.__('Go to cell %1 in the notebook', where)}
+          title={trans.__(
+            'Make cell %1 the active cell and scroll it into view',
+            where
+          )}
+          onClick={() => session.revealCause()}
+        >
+          {trans.__('Go to cell %1', where)}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * One round: the streamed answer (then the proposal's explanation), the
+ * diff, and the run's result.
+ */
+function FixRoundView(props: {
+  round: IFixRound;
+  current: boolean;
+  fix: IFixState;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { round, fix, trans } = props;
+  const streaming =
+    round.code === undefined && props.current && fix.status === 'streaming';
+  // Once the proposal came: its prose (the code is in the diff).
+  const text =
+    round.code !== undefined
+      ? proposalProse(round) || trans.__('The proposed change:')
+      : round.text;
+  return (
+    <div
+      className="jp-oci-fix-round"
+      data-round={round.round}
+      data-result={round.result?.status ?? ''}
+    >
+      <div className="jp-oci-fix-round-title">
+        {trans.__('Round %1', round.round)}
+      </div>
+      {text !== '' ? (
+        <div className="jp-oci-fix-explanation">{text}</div>
+      ) : (
+        streaming && <Typing trans={trans} />
+      )}
+      {round.code === undefined && !props.current && (
+        <div className="jp-oci-fix-note">
+          {trans.__('No usable code in this answer; asked again.')}
+        </div>
+      )}
+      {round.diff && <DiffView lines={round.diff} />}
+      {round.result && (
+        <div className="jp-oci-fix-result" data-status={round.result.status}>
+          {round.result.status === 'running'
+            ? trans.__('Running the cell…')
+            : round.result.status === 'ok'
+              ? trans.__('Ran without error. %1', round.result.text)
+              : trans.__('Still failing: %1', round.result.text)}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A line diff: removed and added lines marked.
+ */
+function DiffView(props: { lines: ReadonlyArray<IDiffLine> }): JSX.Element {
+  return (
+    <pre className="jp-oci-diff">
+      {props.lines.map((line, i) => (
+        <div
+          key={i}
+          className={
+            line.kind === 'del'
+              ? 'jp-oci-diff-line jp-oci-diff-del'
+              : line.kind === 'add'
+                ? 'jp-oci-diff-line jp-oci-diff-add'
+                : 'jp-oci-diff-line'
+          }
+        >
+          {(line.kind === 'del' ? '- ' : line.kind === 'add' ? '+ ' : '  ') +
+            line.text}
+        </div>
+      ))}
+    </pre>
+  );
+}
