@@ -1,18 +1,26 @@
-"""The chat WebSocket's messages (see docs/protocol.md): parsing what clients send, building what we send back."""
+"""The wire protocol, both directions, as typed messages (see docs/protocol.md for the readable version).
+
+This module imports nothing else from the package: it is the contract. ``protocol.schema.json`` beside it is
+generated from these models (``python -m opencodeinterpreter_lab.protocol``); a pytest test fails when it is stale,
+and a jest test validates the TypeScript types' fixtures against it, so that a change on either side that the
+other does not share fails a test.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-
-from .engine.llama import EngineStatus, Timings, Usage
-from .loop.core import Round
-from .loop.fixer import FixOutcome
-from .loop.task import TaskOutcome
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 MAX_ID_LENGTH = 200
+MAX_TOKENS = 32768
+"""The limits of what a client may ask for, defined here once (the panel's settings schema is checked against the
+generated schema)."""
+MAX_TEMPERATURE = 2.0
+MAX_FIX_ROUNDS = 10
+MAX_TASK_ROUNDS = 20
 
 
 class ProtocolError(ValueError):
@@ -32,8 +40,8 @@ class ChatRequest(BaseModel):
     type: Literal["chat"]
     id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     messages: list[Message] = Field(min_length=1)
-    max_tokens: int | None = Field(default=None, ge=1, le=65536)
-    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS)
+    temperature: float | None = Field(default=None, ge=0.0, le=MAX_TEMPERATURE)
 
 
 class CancelRequest(BaseModel):
@@ -55,7 +63,7 @@ class FixRequest(BaseModel):
     context: list[str] = Field(default=[], max_length=500, description="Sources of the cells above, in order.")
     variables: str = Field(default="", max_length=4000)
     language: str = Field(default="python", max_length=40)
-    max_rounds: int | None = Field(default=None, ge=1, le=10)
+    max_rounds: int | None = Field(default=None, ge=1, le=MAX_FIX_ROUNDS)
     kernel_id: str | None = Field(
         default=None,
         max_length=MAX_ID_LENGTH,
@@ -70,9 +78,9 @@ class TaskRequest(BaseModel):
     id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     messages: list[Message] = Field(min_length=1)
     language: str = Field(default="python", max_length=40)
-    max_rounds: int | None = Field(default=None, ge=1, le=20)
-    max_tokens: int | None = Field(default=None, ge=1, le=65536)
-    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_rounds: int | None = Field(default=None, ge=1, le=MAX_TASK_ROUNDS)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS)
+    temperature: float | None = Field(default=None, ge=0.0, le=MAX_TEMPERATURE)
 
 
 class ExecutionResultMessage(BaseModel):
@@ -113,66 +121,150 @@ def parse_client_message(raw: str | bytes) -> ClientRequest:
         raise ProtocolError(f"Invalid {data['type']} message: {problems}", request_id) from None
 
 
-def status_message(status: EngineStatus) -> dict[str, Any]:
-    return {"type": "status", "status": status.to_json()}
+# ---- server → client --------------------------------------------------------------------------------------------
 
 
-def token_message(request_id: str, text: str, round_number: int | None = None) -> dict[str, Any]:
-    message: dict[str, Any] = {"type": "token", "id": request_id, "text": text}
-    if round_number is not None:
-        message["round"] = round_number
-    return message
+class Sent(BaseModel):
+    """A message the server sends: every field is always there (the schema says so, defaults included)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
-def done_message(
-    request_id: str,
-    usage: Usage,
-    timings: Timings,
-    cancelled: bool,
-    **extra: Any,
-) -> dict[str, Any]:
+class Status(Sent):
+    """The model's status (``GET /status``, ``POST /load``, and ``status`` pushes)."""
+
+    model: str = Field(description="Display name of the model.")
+    source: Literal["path", "hub", "embedded"]
+    state: Literal["absent", "loading", "ready", "error"]
+    progress: float | None = Field(description="0..1 while a loading phase has a known size, else null.")
+    message: str = Field(description='What is happening ("Assembling model"), or the error\'s reason.')
+    n_ctx: int
+    n_threads: int
+    n_gpu_layers: int
+    gpu_offload: bool = Field(description="Whether this llama.cpp build can offload to a GPU.")
+
+
+class StatusMessage(Sent):
+    type: Literal["status"] = "status"
+    status: Status
+
+
+class TokenMessage(BaseModel):
+    type: Literal["token"]
+    id: str
+    text: str
+    round: int | None = Field(default=None, description="The round of a fix or task; left out for a chat.")
+
+
+class ProposalMessage(Sent):
+    """Code to run: a fix to apply, or a task's next cell; the client answers with ``execution_result``."""
+
+    type: Literal["proposal"] = "proposal"
+    id: str
+    round: int
+    code: str
+    explanation: str
+
+
+class Usage(Sent):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Timings(Sent):
+    first_token_s: float | None = None
+    tokens_per_second: float | None = None
+
+
+class FixCause(Sent):
+    """Where the cause of a fixed failure probably lay: an earlier cell whose definitions the fix changed."""
+
+    cell: int = Field(ge=0, description="The index of the cell in the request's context.")
+    names: list[str]
+
+
+class FixOutcome(Sent):
+    kind: Literal["fix"] = "fix"
+    status: Literal["fixed", "failed", "no_code", "unchanged"]
+    source: str = Field(description="The passing cell, or the original when nothing passed.")
+    rounds: int
+    message: str
+    cause: FixCause | None = None
+
+
+class TaskOutcome(Sent):
+    kind: Literal["task"] = "task"
+    status: Literal["answered", "max_rounds", "repeated"]
+    rounds: int
+    message: str
+    answer: str = Field(description="The final answer (status answered), else empty.")
+    transcript: list[Message] = Field(
+        description="The conversation as the model saw it, the task's turns included: replay it to go on."
+    )
+
+
+Outcome = Annotated[FixOutcome | TaskOutcome, Field(discriminator="kind")]
+
+
+class DoneMessage(Sent):
+    """A request finished, normally or cancelled; a ``fix`` or ``task`` carries its outcome."""
+
+    type: Literal["done"] = "done"
+    id: str
+    usage: Usage
+    timings: Timings
+    cancelled: bool
+    outcome: Outcome | None = None
+
+
+class ErrorMessage(Sent):
+    """A request failed; ``id`` is null when the error cannot be tied to a request."""
+
+    type: Literal["error"] = "error"
+    id: str | None
+    message: str
+
+
+ServerMessage = Annotated[
+    StatusMessage | TokenMessage | ProposalMessage | DoneMessage | ErrorMessage, Field(discriminator="type")
+]
+
+
+_server_message: TypeAdapter[Any] = TypeAdapter(ServerMessage)
+
+
+def wire(message: BaseModel) -> dict[str, Any]:
+    """A message as JSON-ready data (a chat's token without a round)."""
+    return message.model_dump(mode="json", exclude_none=isinstance(message, TokenMessage))
+
+
+# ---- the schema --------------------------------------------------------------------------------------------------
+
+SCHEMA_PATH = Path(__file__).with_name("protocol.schema.json")
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of every message (``$defs/ClientMessage``, ``$defs/ServerMessage``) and of the REST status."""
+    definitions: dict[str, Any] = {}
+    for name, adapter, mode in (
+        ("ClientMessage", _client_message, "validation"),
+        ("ServerMessage", _server_message, "serialization"),
+    ):
+        schema = adapter.json_schema(ref_template="#/$defs/{model}", mode=mode)  # type: ignore[arg-type]
+        definitions.update(schema.pop("$defs", {}))
+        definitions[name] = schema
     return {
-        "type": "done",
-        "id": request_id,
-        "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens},
-        "timings": {"first_token_s": timings.first_token_s, "tokens_per_second": timings.tokens_per_second},
-        "cancelled": cancelled,
-        **extra,
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "OpenCodeInterpreter Lab wire protocol",
+        "description": "Generated from opencodeinterpreter_lab/protocol.py; do not edit.",
+        "$defs": dict(sorted(definitions.items())),
     }
 
 
-def proposal_message(request_id: str, loop_round: Round) -> dict[str, Any]:
-    """Code to run (a fix to apply, or a task's next cell); the client answers with ``execution_result``."""
-    assert loop_round.code is not None
-    return {
-        "type": "proposal",
-        "id": request_id,
-        "round": loop_round.number,
-        "code": loop_round.code,
-        "explanation": loop_round.explanation,
-    }
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
 
 
-def fix_outcome_json(outcome: FixOutcome, cause: tuple[int, list[str]] | None = None) -> dict[str, Any]:
-    """``cause``: the index (in the request's ``context``) of the cell where the cause probably lay, and the names
-    the fix changed that it defines (see :func:`~.cells.cause_cell`)."""
-    return {
-        "status": outcome.status,
-        "source": outcome.source,
-        "rounds": len(outcome.rounds),
-        "message": outcome.message,
-        "cause": {"cell": cause[0], "names": cause[1]} if cause else None,
-    }
-
-
-def task_outcome_json(outcome: TaskOutcome) -> dict[str, Any]:
-    return {
-        "status": outcome.status,
-        "rounds": len(outcome.loop.rounds),
-        "message": outcome.message,
-        "answer": outcome.answer,
-    }
-
-
-def error_message(request_id: str | None, message: str) -> dict[str, Any]:
-    return {"type": "error", "id": request_id, "message": message}
+if __name__ == "__main__":
+    SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH}")

@@ -264,7 +264,14 @@ async def test_the_client_answers_for_the_proposals_round_even_after_a_round_wit
     result = {"type": "execution_result", "id": "f", "round": 2, "status": "ok", "outputs": printed}
     session.handle(json.dumps(result))
     done = await sent.wait_for("done")
-    assert done["outcome"] == {"status": "fixed", "source": proposal["code"], "rounds": 2, "message": "", "cause": None}
+    assert done["outcome"] == {
+        "kind": "fix",
+        "status": "fixed",
+        "source": proposal["code"],
+        "rounds": 2,
+        "message": "",
+        "cause": None,
+    }
     assert not [m for m in sent if m["type"] == "error"]
 
 

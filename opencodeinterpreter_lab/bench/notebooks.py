@@ -1,6 +1,6 @@
 """The notebook benchmark: does the headless fixer repair whole notebooks, and never make one worse?
 
-Each notebook in ``notebooks/`` is a tutorial-style notebook of 10 to 30 cells (magics, plots, imports in the first
+Each notebook in ``notebook_cases/`` is a tutorial-style notebook of 10 to 30 cells (magics, plots, imports in the first
 cell) broken the way real ones break: an early failure that knocks out the cells after it, removed library APIs.
 It is copied to a temporary folder and fixed with ``fix_notebook`` (the same code as ``jupyter opencodeinterpreter
 fix``); the score comes from fresh kernels: the cells failing before and after, and the regressions (cells that
@@ -23,7 +23,7 @@ from ..engine.llama import LlamaEngine
 from ..loop.execution import KernelExecutor
 from ..loop.notebook import fix_notebook
 
-NOTEBOOKS = Path(__file__).with_name("notebooks")
+NOTEBOOKS = Path(__file__).with_name("notebook_cases")
 
 
 @dataclass

@@ -94,14 +94,20 @@ def defined_names(source: str) -> set[str]:
 
 
 def _defined_in(tree: ast.AST) -> set[str]:
+    """Names bound in the cell's own scope: not the locals of functions, lambdas and comprehensions."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    pending = [tree]
+    while pending:
+        node = pending.pop()
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names.update((alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "*")
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            pending += node.decorator_list  # their bodies are another scope
+        elif not isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            pending += ast.iter_child_nodes(node)
     return names
 
 
@@ -169,7 +175,17 @@ def _call_name(call: ast.Call) -> str:
 
 
 def _all_effects(tree: ast.Module) -> set[str]:
-    return _effects([node for node in ast.walk(tree) if isinstance(node, ast.stmt)])
+    """The effects of every statement in the cell's own scope, conditional ones included (not function bodies)."""
+    statements: list[ast.stmt] = []
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        statement = pending.pop()
+        statements.append(statement)
+        if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            pending += [child for child in ast.iter_child_nodes(statement) if isinstance(child, ast.stmt)]
+            pending += [s for handler in getattr(statement, "handlers", []) for s in handler.body]
+            pending += [s for case in getattr(statement, "cases", []) for s in case.body]
+    return _effects(statements)
 
 
 def guarded_names(original: str, fix: str) -> list[str]:

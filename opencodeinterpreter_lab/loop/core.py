@@ -51,6 +51,8 @@ class Round:
 class LoopResult:
     end: LoopEnd
     rounds: list[Round]
+    transcript: list[ChatMessage] = field(default_factory=list)
+    """The conversation as the model last saw it, its last answer included: what a follow-up goes on from."""
 
     @property
     def usage(self) -> Usage:
@@ -156,7 +158,7 @@ async def run_loop(
             loop_round.code = last_code_block(loop_round.answer, language)
             if loop_round.code is None:
                 if not policy.code_required:
-                    return LoopResult("answered", rounds)
+                    return _ended("answered", rounds, messages)
                 messages = [*messages, {"role": "assistant", "content": loop_round.answer}, NO_CODE_RETRY]
                 reason = "no code"
             else:
@@ -181,7 +183,7 @@ async def run_loop(
             messages = policy.redirect(messages, loop_round.rejected, last_run)
             continue
         if loop_round.result.ok and policy.stop_when_passed:
-            return LoopResult("passed", rounds)
+            return _ended("passed", rounds, messages)
         last_run = (loop_round.code, loop_round.result)
         if policy.feedback is None:
             messages = policy.redirect(messages, "", last_run)
@@ -190,8 +192,15 @@ async def run_loop(
             messages = [*messages, {"role": "assistant", "content": loop_round.answer}, feedback]
     last = rounds[-1]
     if last.code is None:
-        return LoopResult("no_code", rounds)
-    return LoopResult("refused" if last.result is None or last.rejected else "max_rounds", rounds)
+        return _ended("no_code", rounds, messages)
+    return _ended("refused" if last.result is None or last.rejected else "max_rounds", rounds, messages)
+
+
+def _ended(end: LoopEnd, rounds: list[Round], messages: list[ChatMessage]) -> LoopResult:
+    answer = rounds[-1].answer if rounds else ""
+    if answer and {"role": "assistant", "content": answer} not in messages:
+        messages = [*messages, {"role": "assistant", "content": answer}]
+    return LoopResult(end, rounds, messages)
 
 
 def _objection(code: str, explanation: str, policy: LoopPolicy, ran: Sequence[str]) -> tuple[str | None, str]:

@@ -12,7 +12,7 @@ from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web, websocket
 
-from ..protocol import status_message
+from ..protocol import Status, StatusMessage, wire
 from .kernels import LiveKernelReader
 from .session import ChatSession
 
@@ -81,7 +81,7 @@ class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket
         kernels = self._kernel_reader if self._may_read_kernels else None
         self._session = ChatSession(self.engine, self.assistant.generation_defaults, self._send, kernels)
         self._unsubscribe = self.engine.subscribe(self._on_status)
-        self._send(status_message(self.engine.status))
+        self._on_status(self.engine.status)
 
     def on_message(self, message: str | bytes) -> None:
         assert self._session is not None
@@ -97,7 +97,7 @@ class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket
         return LiveKernelReader(self.kernel_manager, kernel_id)
 
     def _on_status(self, status: EngineStatus) -> None:
-        self._send(status_message(status))
+        self._send(wire(StatusMessage(status=Status(**status.to_json()))))
 
     def _send(self, message: dict[str, Any]) -> None:
         try:

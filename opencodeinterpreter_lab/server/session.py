@@ -11,12 +11,13 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from .. import protocol as wire
 from ..engine.llama import ChatMessage, EngineError, LlamaEngine, Timings, Usage
 from ..loop.cells import cause_cell
 from ..loop.core import LoopCallbacks, Round
 from ..loop.execution import ExecutionResult
-from ..loop.fixer import FixTask, fix_cell
-from ..loop.task import run_task
+from ..loop.fixer import FixOutcome, FixTask, fix_cell
+from ..loop.task import TaskOutcome, run_task
 from ..protocol import (
     CancelRequest,
     ChatRequest,
@@ -25,13 +26,7 @@ from ..protocol import (
     FixRequest,
     ProtocolError,
     TaskRequest,
-    done_message,
-    error_message,
-    fix_outcome_json,
     parse_client_message,
-    proposal_message,
-    task_outcome_json,
-    token_message,
 )
 from .kernels import LiveKernelReader
 
@@ -40,7 +35,7 @@ log = logging.getLogger(__name__)
 Json = dict[str, Any]
 Send = Callable[[Json], None]
 """Deliver one message to the client; must not raise (a closed connection is the transport's business)."""
-LoopSummary = tuple[Usage, list[Round], Json]
+LoopSummary = tuple[Usage, list[Round], wire.FixOutcome | wire.TaskOutcome]
 """A finished loop's usage, rounds and outcome (as sent in ``done``)."""
 
 
@@ -105,13 +100,13 @@ class ChatSession:
         try:
             message = parse_client_message(raw)
         except ProtocolError as e:
-            self._send(error_message(e.request_id, str(e)))
+            self._send(_error(e.request_id, str(e)))
             return
         try:
             self._dispatch(message)
         except Exception as e:  # a bug of ours: the request fails, the connection and its other requests live on
             log.exception("Could not start %s request %r", message.type, message.id)
-            self._send(error_message(message.id, _internal_error(e)))
+            self._send(_error(message.id, _internal_error(e)))
 
     def _dispatch(self, message: ClientRequest) -> None:
         if isinstance(message, CancelRequest):
@@ -119,7 +114,7 @@ class ChatSession:
         elif isinstance(message, ExecutionResultMessage):
             self._deliver(message)
         elif message.id in self._requests:
-            self._send(error_message(message.id, f"A request with id {message.id!r} is already in flight."))
+            self._send(_error(message.id, f"A request with id {message.id!r} is already in flight."))
         elif isinstance(message, ChatRequest):
             self._start_chat(message)
         elif isinstance(message, TaskRequest):
@@ -150,8 +145,8 @@ class ChatSession:
 
         async def relay() -> Json:
             async for text in generation:
-                self._send(token_message(request.id, text))
-            return done_message(request.id, generation.usage, generation.timings, generation.cancelled)
+                self._send(_token(request.id, text))
+            return _done(request.id, generation.usage, generation.timings, generation.cancelled)
 
         self._track(request.id, relay(), generation.cancel)
 
@@ -170,7 +165,7 @@ class ChatSession:
                     reader.close()
             fixed_elsewhere = request.language == "python" and outcome.status == "fixed"
             cause = cause_cell(request.context, task.source, outcome.source) if fixed_elsewhere else None
-            return outcome.usage, outcome.rounds, fix_outcome_json(outcome, cause)
+            return outcome.usage, outcome.rounds, fix_outcome(outcome, cause)
 
         self._start_loop(request.id, run)
 
@@ -184,7 +179,7 @@ class ChatSession:
             outcome = await run_task(
                 self._engine, executor, conversation, max_rounds, request.language, callbacks, max_tokens, temperature
             )
-            return outcome.loop.usage, outcome.loop.rounds, task_outcome_json(outcome)
+            return outcome.loop.usage, outcome.loop.rounds, task_outcome(outcome)
 
         self._start_loop(request.id, run)
 
@@ -196,24 +191,24 @@ class ChatSession:
 
         def propose(loop_round: Round) -> None:
             executor.round = loop_round.number
-            self._send(proposal_message(request_id, loop_round))
+            self._send(_proposal(request_id, loop_round))
 
         callbacks = LoopCallbacks(
-            on_token=lambda number, text: self._send(token_message(request_id, text, number)),
+            on_token=lambda number, text: self._send(_token(request_id, text, number)),
             on_proposal=propose,
         )
 
         async def relay() -> Json:
             usage, rounds, outcome = await run(executor, callbacks)
             timings = Timings(first_token_s=rounds[0].first_token_s if rounds else None)
-            return done_message(request_id, usage, timings, False, outcome=outcome)
+            return _done(request_id, usage, timings, False, outcome)
 
         self._track(request_id, relay(), executor=executor)
 
     def _deliver(self, message: ExecutionResultMessage) -> None:
         request = self._requests.get(message.id)
         if request is None or request.executor is None or not request.executor.deliver(message):
-            self._send(error_message(message.id, f"No request {message.id!r} is waiting for round {message.round}."))
+            self._send(_error(message.id, f"No request {message.id!r} is waiting for round {message.round}."))
 
     def _track(
         self,
@@ -230,12 +225,12 @@ class ChatSession:
             try:
                 final = await work
             except asyncio.CancelledError:
-                final = done_message(request_id, Usage(), Timings(), cancelled=True)
+                final = _done(request_id, Usage(), Timings(), cancelled=True)
             except EngineError as e:
-                final = error_message(request_id, str(e))
+                final = _error(request_id, str(e))
             except Exception as e:  # a bug of ours: say so for this request only
                 log.exception("Request %r failed", request_id)
-                final = error_message(request_id, _internal_error(e))
+                final = _error(request_id, _internal_error(e))
             self._send(final)
 
         task = asyncio.create_task(bounded())
@@ -246,6 +241,63 @@ class ChatSession:
                 del self._requests[request_id]
 
         task.add_done_callback(forget)
+
+
+def _token(request_id: str, text: str, round_number: int | None = None) -> Json:
+    return wire.wire(wire.TokenMessage(type="token", id=request_id, text=text, round=round_number))
+
+
+def _error(request_id: str | None, message: str) -> Json:
+    return wire.wire(wire.ErrorMessage(id=request_id, message=message))
+
+
+def _done(
+    request_id: str,
+    usage: Usage,
+    timings: Timings,
+    cancelled: bool,
+    outcome: wire.FixOutcome | wire.TaskOutcome | None = None,
+) -> Json:
+    return wire.wire(
+        wire.DoneMessage(
+            id=request_id,
+            usage=wire.Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens),
+            timings=wire.Timings(first_token_s=timings.first_token_s, tokens_per_second=timings.tokens_per_second),
+            cancelled=cancelled,
+            outcome=outcome,
+        )
+    )
+
+
+def _proposal(request_id: str, loop_round: Round) -> Json:
+    assert loop_round.code is not None
+    message = wire.ProposalMessage(
+        id=request_id, round=loop_round.number, code=loop_round.code, explanation=loop_round.explanation
+    )
+    return wire.wire(message)
+
+
+def fix_outcome(outcome: FixOutcome, cause: tuple[int, list[str]] | None = None) -> wire.FixOutcome:
+    """``cause``: the index (in the request's ``context``) of the cell where the cause probably lay, and the names
+    the fix changed that it defines (see :func:`~..loop.cells.cause_cell`)."""
+    return wire.FixOutcome(
+        status=outcome.status,
+        source=outcome.source,
+        rounds=len(outcome.rounds),
+        message=outcome.message,
+        cause=wire.FixCause(cell=cause[0], names=cause[1]) if cause else None,
+    )
+
+
+def task_outcome(outcome: TaskOutcome) -> wire.TaskOutcome:
+    transcript = [wire.Message(**m) for m in outcome.loop.transcript if m["role"] != "system"]
+    return wire.TaskOutcome(
+        status=outcome.status,
+        rounds=len(outcome.loop.rounds),
+        message=outcome.message,
+        answer=outcome.answer,
+        transcript=transcript,
+    )
 
 
 def _internal_error(error: Exception) -> str:
