@@ -85,22 +85,59 @@ describe('ChatPanel', () => {
     client.dispose();
   });
 
-  it('has the stable id and class names', () => {
+  it('enables each button only when it can act, and names them', async () => {
+    // The id the layout restorer and the browser tests find the panel by.
     expect(panel.id).toBe('opencodeinterpreter-panel');
-    expect(panel.node.classList).toContain('jp-oci-panel');
-    for (const selector of [
-      '.jp-oci-status',
-      '.jp-oci-input',
-      '.jp-oci-send',
-      '.jp-oci-stop',
-      '.jp-oci-clear'
-    ]) {
-      expect(panel.node.querySelector(selector)).not.toBeNull();
+    const socket = FakeWebSocket.last;
+    await act(async () => socket.open());
+    const input = $<HTMLTextAreaElement>('.jp-oci-input');
+    const send = $<HTMLButtonElement>('.jp-oci-send');
+    const stop = $<HTMLButtonElement>('.jp-oci-stop');
+    const clear = $<HTMLButtonElement>('.jp-oci-clear');
+    for (const control of [input, send, stop, clear]) {
+      expect(control.getAttribute('aria-label')).toBeTruthy();
     }
-    for (const selector of ['.jp-oci-send', '.jp-oci-stop', '.jp-oci-clear']) {
-      expect($(selector).getAttribute('aria-label')).toBeTruthy();
-    }
-    expect($('.jp-oci-input').getAttribute('aria-label')).toBeTruthy();
+
+    // Nothing to send, stop or clear yet; blank text is not a message.
+    expect([send.disabled, stop.disabled, clear.disabled]).toEqual([
+      true,
+      true,
+      true
+    ]);
+    await act(async () => typeInto(input, '  \n '));
+    expect(send.disabled).toBe(true);
+
+    await act(async () => typeInto(input, 'Sort a list'));
+    expect(send.disabled).toBe(false);
+    await act(async () => send.click());
+    expect(socket.messages).toMatchObject([
+      { type: 'chat', messages: [{ role: 'user', content: 'Sort a list' }] }
+    ]);
+
+    // While the answer streams: no second message; Stop and Clear act.
+    await act(async () => typeInto(input, 'And reverse it'));
+    expect([send.disabled, stop.disabled, clear.disabled]).toEqual([
+      true,
+      false,
+      false
+    ]);
+    await act(async () => send.click());
+    expect(socket.messages).toHaveLength(1);
+  });
+
+  it('shows an error of the server until it is dismissed', async () => {
+    const socket = FakeWebSocket.last;
+    await act(async () => {
+      socket.open();
+      socket.receive({
+        type: 'error',
+        id: null,
+        message: 'Model file is gone.'
+      });
+    });
+    expect($('.jp-oci-error').textContent).toContain('Model file is gone.');
+    await act(async () => $('.jp-oci-error-dismiss').click());
+    expect(panel.node.querySelector('.jp-oci-error')).toBeNull();
   });
 
   it('starts loading the model when first shown', async () => {
