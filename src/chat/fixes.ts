@@ -5,24 +5,18 @@
  */
 import { UUID } from '@lumino/coreutils';
 
-import type { AssistantClient } from '../api/client';
 import { FixSession, IFixState } from '../loop/fix';
 import type { IFixTarget } from '../loop/targets';
-import type { IFixRequestArgs, INotebookBridge } from '../notebook/types';
-import type { Conversation } from './conversation';
+import type { IFixRequestArgs } from '../notebook/types';
 import { SessionList } from './sessions';
-import type { IChatSettings } from './settings';
 
 /**
  * The fix sessions, by entry id.
  */
 export class FixSessions extends SessionList<FixSession> {
   constructor(options: FixSessions.IOptions) {
-    super(options.conversation);
-    this._client = options.client;
-    this._notebook = options.notebook;
-    this._settings = options.settings;
-    this._notebook?.fixRequested?.connect(this._onFixRequested, this);
+    super(options);
+    this.notebook?.fixRequested?.connect(this._onFixRequested, this);
   }
 
   /**
@@ -43,9 +37,9 @@ export class FixSessions extends SessionList<FixSession> {
     }
     const session = new FixSession({
       id: UUID.uuid4(),
-      client: this._client,
+      client: this.client,
       target,
-      maxRounds: this._settings().fixRounds
+      maxRounds: this.settings().fixRounds
     });
     this.conversation.setError(null, false);
     this._add(session, [], () => void session.start());
@@ -56,7 +50,7 @@ export class FixSessions extends SessionList<FixSession> {
    * Start a fix of the active cell; false, showing why, when it has no error.
    */
   fixActiveCell(): boolean {
-    const target = this._notebook?.activeFixTarget?.() ?? null;
+    const target = this.notebook?.activeFixTarget?.() ?? null;
     if (!target) {
       this.conversation.setError(
         'The active cell has no error to fix. Run it first, or select a cell whose run failed.'
@@ -70,7 +64,7 @@ export class FixSessions extends SessionList<FixSession> {
     if (this.isDisposed) {
       return;
     }
-    this._notebook?.fixRequested?.disconnect(this._onFixRequested, this);
+    this.notebook?.fixRequested?.disconnect(this._onFixRequested, this);
     super.dispose();
   }
 
@@ -94,24 +88,14 @@ export class FixSessions extends SessionList<FixSession> {
   }
 
   private _onFixRequested(_: unknown, args: IFixRequestArgs): void {
-    if (args.auto && !this._settings().autoFix) {
+    if (args.auto && !this.settings().autoFix) {
       args.target.dispose();
       return;
     }
     this.start(args.target);
   }
-
-  private _client: AssistantClient;
-  private _notebook: INotebookBridge | null;
-  private _settings: () => Readonly<IChatSettings>;
 }
 
 export namespace FixSessions {
-  export interface IOptions {
-    client: AssistantClient;
-    conversation: Conversation;
-    /** Where failing cells come from (`fixRequested`, the active cell). */
-    notebook: INotebookBridge | null;
-    settings: () => Readonly<IChatSettings>;
-  }
+  export type IOptions = SessionList.IOptions;
 }

@@ -5,23 +5,44 @@
  */
 import { IDisposable } from '@lumino/disposable';
 
+import type { AssistantClient } from '../api/client';
 import type { LoopSession } from '../loop/session';
+import type { INotebookBridge } from '../notebook/types';
 import type { ChatEntryState, Conversation, IChatEntry } from './conversation';
+import type { IChatSettings } from './settings';
 
 /**
  * The sessions of one kind, by entry id.
  */
 export abstract class SessionList<
-  T extends LoopSession<LoopSession.IState, any>
+  T extends LoopSession<any, any>
 > implements IDisposable {
-  constructor(conversation: Conversation) {
-    this.conversation = conversation;
+  constructor(options: SessionList.IOptions) {
+    this.client = options.client;
+    this.conversation = options.conversation;
+    this.notebook = options.notebook;
+    this.settings = options.settings;
   }
+
+  /**
+   * The client the sessions' requests go through.
+   */
+  protected readonly client: AssistantClient;
 
   /**
    * Where the sessions' entries are.
    */
   protected readonly conversation: Conversation;
+
+  /**
+   * Where the sessions' cells are, when the panel reaches notebooks.
+   */
+  protected readonly notebook: INotebookBridge | null;
+
+  /**
+   * The panel's settings now.
+   */
+  protected readonly settings: () => Readonly<IChatSettings>;
 
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -127,4 +148,13 @@ export abstract class SessionList<
 
   private _sessions = new Map<string, T>();
   private _isDisposed = false;
+}
+
+export namespace SessionList {
+  export interface IOptions {
+    client: AssistantClient;
+    conversation: Conversation;
+    notebook: INotebookBridge | null;
+    settings: () => Readonly<IChatSettings>;
+  }
 }

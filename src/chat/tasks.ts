@@ -5,34 +5,24 @@
  */
 import { UUID } from '@lumino/coreutils';
 
-import type { AssistantClient } from '../api/client';
-import { extractCodeBlocks } from './codeblocks';
 import { errorMessage } from '../api/errors';
 import { ITaskState, TaskSession } from '../loop/task';
 import type { ITaskNotebook } from '../loop/targets';
-import type { INotebookBridge } from '../notebook/types';
 import type { IChatMessage } from '../protocol';
-import type { ChatEntryState, Conversation, IChatEntry } from './conversation';
+import { extractCodeBlocks } from './codeblocks';
+import type { ChatEntryState, IChatEntry } from './conversation';
 import { NO_NOTEBOOKS } from './runner';
 import { SessionList } from './sessions';
-import type { IChatSettings } from './settings';
 
 /**
  * The task sessions, by entry id.
  */
 export class TaskSessions extends SessionList<TaskSession> {
-  constructor(options: TaskSessions.IOptions) {
-    super(options.conversation);
-    this._client = options.client;
-    this._notebook = options.notebook;
-    this._settings = options.settings;
-  }
-
   /**
    * Whether tasks can run here (the panel reaches notebooks).
    */
   get available(): boolean {
-    return typeof this._notebook?.taskNotebook === 'function';
+    return typeof this.notebook?.taskNotebook === 'function';
   }
 
   /**
@@ -40,14 +30,14 @@ export class TaskSessions extends SessionList<TaskSession> {
    * when no notebook can run one.
    */
   open(): ITaskNotebook | null {
-    const open = this._notebook?.taskNotebook;
-    if (!this._notebook || !open) {
+    const open = this.notebook?.taskNotebook;
+    if (!this.notebook || !open) {
       this.conversation.setError(NO_NOTEBOOKS);
       return null;
     }
     let notebook: ITaskNotebook;
     try {
-      notebook = open.call(this._notebook);
+      notebook = open.call(this.notebook);
     } catch (reason) {
       this.conversation.setError(errorMessage(reason));
       return null;
@@ -70,10 +60,10 @@ export class TaskSessions extends SessionList<TaskSession> {
     user: IChatEntry,
     messages: IChatMessage[]
   ): TaskSession {
-    const settings = this._settings();
+    const settings = this.settings();
     const session = new TaskSession({
       id: UUID.uuid4(),
-      client: this._client,
+      client: this.client,
       notebook,
       messages,
       maxRounds: settings.taskRounds,
@@ -126,21 +116,12 @@ export class TaskSessions extends SessionList<TaskSession> {
     this.conversation.recordSpeed(state.tokensPerSecond);
   }
 
-  private _client: AssistantClient;
-  private _notebook: INotebookBridge | null;
-  private _settings: () => Readonly<IChatSettings>;
   /** The tasks whose final answer was added as an entry. */
   private _answered = new Set<string>();
 }
 
 export namespace TaskSessions {
-  export interface IOptions {
-    client: AssistantClient;
-    conversation: Conversation;
-    /** Where tasks run (`taskNotebook`). */
-    notebook: INotebookBridge | null;
-    settings: () => Readonly<IChatSettings>;
-  }
+  export type IOptions = SessionList.IOptions;
 }
 
 /**

@@ -32,6 +32,15 @@ export type FixStatus =
   'streaming' | 'proposed' | 'running' | 'fixed' | 'failed' | 'cancelled';
 
 /**
+ * The statuses of a fix by their role in the loop: those of a fix
+ * that still runs, and the one Stop ends it with.
+ */
+export const FIX_STATUSES: LoopSession.IStatuses<FixStatus> = {
+  active: ['streaming', 'proposed', 'running'],
+  stopped: 'cancelled'
+};
+
+/**
  * One round of a fix.
  */
 export interface IFixRound {
@@ -92,22 +101,6 @@ export interface IFixState {
 }
 
 /**
- * The statuses of a fix that still runs.
- */
-export const ACTIVE_FIX_STATUSES: ReadonlyArray<FixStatus> = [
-  'streaming',
-  'proposed',
-  'running'
-];
-
-/**
- * Whether a fix with this status still runs.
- */
-export function isFixActive(status: FixStatus): boolean {
-  return ACTIVE_FIX_STATUSES.includes(status);
-}
-
-/**
  * The prose of a round that proposed code: its explanation, else the
  * answer without its code blocks (the code is in the diff); '' when none.
  */
@@ -126,6 +119,7 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
     const target = options.target;
     super({
       id: options.id,
+      rounds: 'rounds',
       state: {
         status: 'streaming',
         label: target.label,
@@ -135,13 +129,7 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
         round: 1,
         applied: false
       },
-      statuses: {
-        active: ACTIVE_FIX_STATUSES,
-        streaming: 'streaming',
-        running: 'running',
-        stopped: 'cancelled',
-        failed: 'failed'
-      }
+      statuses: FIX_STATUSES
     });
     this._client = options.client;
     this._target = target;
@@ -250,17 +238,6 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
     return true;
   }
 
-  protected _rounds(state: IFixState): ReadonlyArray<IFixRound> {
-    return state.rounds;
-  }
-
-  protected _withRounds(
-    state: IFixState,
-    rounds: ReadonlyArray<IFixRound>
-  ): IFixState {
-    return { ...state, rounds };
-  }
-
   protected _onProposal(proposal: IProposalMessage): void {
     const round = proposal.round;
     const state = this.state;
@@ -296,22 +273,12 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
   }
 
   protected _onRan(): void {
-    // The round's result is shown once it went back (`_afterResult`); a run
+    // The round's result is shown once it went back (`_resultFields`); a run
     // that ended after the loop stays marked as not finished.
   }
 
-  protected _afterResult(
-    state: IFixState,
-    round: number,
-    result: ICellRunResult
-  ): IFixState {
-    return {
-      ...state,
-      rounds: updateRound(state.rounds, round, r => ({
-        ...r,
-        result: { status: result.status, text: runSummary(result) }
-      }))
-    };
+  protected _resultFields(result: ICellRunResult): Partial<IFixRound> {
+    return { result: { status: result.status, text: runSummary(result) } };
   }
 
   /**

@@ -31,6 +31,10 @@ export function runSummary(result: ICellRunResult): string {
   return result.status === 'timeout' ? `Timed out. ${text}` : text;
 }
 
+const STREAMING: LoopSession.CommonStatus = 'streaming';
+const RUNNING: LoopSession.CommonStatus = 'running';
+const FAILED: LoopSession.CommonStatus = 'failed';
+
 /**
  * One loop request and its state.
  */
@@ -38,10 +42,11 @@ export abstract class LoopSession<
   S extends LoopSession.IState,
   R extends IRoundEntry
 > implements IDisposable {
-  constructor(options: LoopSession.IOptions<S>) {
+  constructor(options: LoopSession.IOptions<S, R>) {
     this.id = options.id;
     this._state = options.state;
     this._statuses = options.statuses;
+    this._roundsKey = options.rounds;
   }
 
   /** The id of the conversation entry showing it. */
@@ -101,16 +106,6 @@ export abstract class LoopSession<
   }
 
   /**
-   * The rounds of a state (a fix's `rounds`, a task's `steps`).
-   */
-  protected abstract _rounds(state: S): ReadonlyArray<R>;
-
-  /**
-   * `state` with these rounds.
-   */
-  protected abstract _withRounds(state: S, rounds: ReadonlyArray<R>): S;
-
-  /**
    * The server proposed code for a round (the session is active).
    */
   protected abstract _onProposal(proposal: IProposalMessage): void;
@@ -131,14 +126,10 @@ export abstract class LoopSession<
   ): void;
 
   /**
-   * The state once a round's result went back to the server (the loop
-   * streams again).
+   * What a round shows once its result went back to the server (the loop
+   * then streams the next round).
    */
-  protected abstract _afterResult(
-    state: S,
-    round: number,
-    result: ICellRunResult
-  ): S;
+  protected abstract _resultFields(result: ICellRunResult): Partial<R>;
 
   /**
    * Show how the loop ended after `_abort` (the request is cancelled).
@@ -168,7 +159,7 @@ export abstract class LoopSession<
    * The request failed (an `error`, the socket dropped, the watchdog).
    */
   protected _onFailed(error: unknown): void {
-    this._finish(this._statuses.failed, errorMessage(error));
+    this._finish(FAILED as S['status'], errorMessage(error));
   }
 
   /**
@@ -183,7 +174,7 @@ export abstract class LoopSession<
     try {
       stream = request();
     } catch (reason) {
-      this._finish(this._statuses.failed, errorMessage(reason));
+      this._finish(FAILED as S['status'], errorMessage(reason));
       return;
     }
     this._stream = stream;
@@ -241,7 +232,7 @@ export abstract class LoopSession<
     if (this._isDisposed) {
       return false;
     }
-    const current = this._state.status === this._statuses.running;
+    const current = this._state.status === RUNNING;
     this._onRan(round, result, current);
     if (!current) {
       return false;
@@ -255,11 +246,15 @@ export abstract class LoopSession<
       status: result.status,
       outputs: result.outputs
     });
+    const fields = this._resultFields(result);
+    const rounds = updateRound(this._rounds(this._state), round, r => ({
+      ...r,
+      ...fields
+    }));
     this._setState(
-      this._afterResult(
-        { ...this._state, status: this._statuses.streaming },
-        round,
-        result
+      this._withRounds(
+        { ...this._state, status: STREAMING as S['status'] },
+        rounds
       )
     );
     return true;
@@ -331,8 +326,23 @@ export abstract class LoopSession<
     }
   }
 
+  /**
+   * The rounds of a state.
+   */
+  private _rounds(state: S): ReadonlyArray<R> {
+    return state[this._roundsKey] as unknown as ReadonlyArray<R>;
+  }
+
+  /**
+   * `state` with these rounds.
+   */
+  private _withRounds(state: S, rounds: ReadonlyArray<R>): S {
+    return { ...state, [this._roundsKey]: rounds };
+  }
+
   private _state: S;
   private _statuses: LoopSession.IStatuses<S['status']>;
+  private _roundsKey: keyof S;
   private _isDisposed = false;
   private _changed = new Signal<this, S>(this);
 }
@@ -342,6 +352,7 @@ export namespace LoopSession {
    * What every loop state has.
    */
   export interface IState {
+    /** One of the kind's statuses; they include every `CommonStatus`. */
     readonly status: string;
     /** The round in progress or the last one. */
     readonly round: number;
@@ -350,26 +361,36 @@ export namespace LoopSession {
   }
 
   /**
-   * The statuses the cycle moves between, by role.
+   * The statuses every loop has: generating a round's answer
+   * (`streaming`), running a round's cell (`running`), ended by an error
+   * (`failed`).
+   */
+  export type CommonStatus = 'streaming' | 'running' | 'failed';
+
+  /**
+   * The statuses of one kind of loop, besides the common ones.
    */
   export interface IStatuses<T extends string> {
     /** The statuses of a loop that still runs. */
     readonly active: ReadonlyArray<T>;
-    /** Generating a round's answer. */
-    readonly streaming: T;
-    /** A round's cell runs. */
-    readonly running: T;
     /** Stopped by the user (`stop`). */
     readonly stopped: T;
-    /** Ended by an error. */
-    readonly failed: T;
   }
 
-  export interface IOptions<S extends IState> {
+  /**
+   * The field of a state that holds its rounds.
+   */
+  export type RoundsKey<S, R> = {
+    [K in keyof S]: S[K] extends ReadonlyArray<R> ? K : never;
+  }[keyof S];
+
+  export interface IOptions<S extends IState, R extends IRoundEntry> {
     /** The id of the conversation entry showing it. */
     id: string;
     /** The first state. */
     state: S;
+    /** Which field of the state holds the rounds (a task calls them steps). */
+    rounds: RoundsKey<S, R>;
     statuses: IStatuses<S['status']>;
   }
 }

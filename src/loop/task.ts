@@ -49,6 +49,15 @@ export type TaskStatus =
   | 'interrupted';
 
 /**
+ * The statuses of a task by their role in the loop: those of a task
+ * that still runs, and the one Stop ends it with.
+ */
+export const TASK_STATUSES: LoopSession.IStatuses<TaskStatus> = {
+  active: ['streaming', 'waiting', 'running'],
+  stopped: 'stopped'
+};
+
+/**
  * Where the cell of one step stands: waiting for Run, running, ran (how it
  * ended), declined (`skipped`) or not run because the task ended first.
  */
@@ -108,22 +117,6 @@ export interface ITaskState {
 }
 
 /**
- * The statuses of a task that still runs.
- */
-export const ACTIVE_TASK_STATUSES: ReadonlyArray<TaskStatus> = [
-  'streaming',
-  'waiting',
-  'running'
-];
-
-/**
- * Whether a task with this status still runs.
- */
-export function isTaskActive(status: TaskStatus): boolean {
-  return ACTIVE_TASK_STATUSES.includes(status);
-}
-
-/**
  * The statuses of a step's cell that did not run (yet).
  */
 export const UNRUN_CELL_STATUSES: ReadonlyArray<TaskStepStatus> = [
@@ -155,6 +148,7 @@ export class TaskSession extends LoopSession<ITaskState, ITaskStep> {
   constructor(options: TaskSession.IOptions) {
     super({
       id: options.id,
+      rounds: 'steps',
       state: {
         status: 'streaming',
         notebook: options.notebook.name,
@@ -163,13 +157,7 @@ export class TaskSession extends LoopSession<ITaskState, ITaskStep> {
         steps: [{ round: 1, text: '' }],
         round: 1
       },
-      statuses: {
-        active: ACTIVE_TASK_STATUSES,
-        streaming: 'streaming',
-        running: 'running',
-        stopped: 'stopped',
-        failed: 'failed'
-      }
+      statuses: TASK_STATUSES
     });
     this._client = options.client;
     this._notebook = options.notebook;
@@ -236,17 +224,6 @@ export class TaskSession extends LoopSession<ITaskState, ITaskStep> {
     } catch {
       return false;
     }
-  }
-
-  protected _rounds(state: ITaskState): ReadonlyArray<ITaskStep> {
-    return state.steps;
-  }
-
-  protected _withRounds(
-    state: ITaskState,
-    steps: ReadonlyArray<ITaskStep>
-  ): ITaskState {
-    return { ...state, steps };
   }
 
   protected _onProposal(proposal: IProposalMessage): void {
@@ -343,18 +320,8 @@ export class TaskSession extends LoopSession<ITaskState, ITaskStep> {
     }
   }
 
-  protected _afterResult(
-    state: ITaskState,
-    round: number,
-    result: ICellRunResult
-  ): ITaskState {
-    return {
-      ...state,
-      steps: updateRound(state.steps, round, s => ({
-        ...s,
-        feedback: formatExecutionResult(result.outputs)
-      }))
-    };
+  protected _resultFields(result: ICellRunResult): Partial<ITaskStep> {
+    return { feedback: formatExecutionResult(result.outputs) };
   }
 
   /**

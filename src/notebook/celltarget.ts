@@ -12,6 +12,7 @@ import type {
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { INotebookModel, Notebook } from '@jupyterlab/notebook';
 import type { KernelMessage } from '@jupyterlab/services';
+import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
@@ -19,14 +20,9 @@ import type {
   IFixContextCell,
   IFixTarget
 } from '../loop/targets';
-import {
-  cellIndex,
-  cellLabel,
-  codeCellModelsAbove,
-  isErrorOutput,
-  revealCell
-} from './cells';
+import { cellLabel, codeCellModelsAbove, isErrorOutput } from './cells';
 import { NotebookError } from './errors';
+import { NotebookCellRef, watchNotebook } from './follow';
 import { isCancelledFuture, kernelGone, kernelLanguage } from './kernel';
 import type {
   CellExecutor,
@@ -63,8 +59,9 @@ export class NotebookCellTarget implements IFixTarget {
     options.scheduled.connect(this._onScheduled, this);
     this._scheduled = options.scheduled;
     notebook.model?.cells.changed.connect(this._onCellsChanged, this);
-    notebook.disposed.connect(this._onClosed, this);
-    this._panel.sessionContext.statusChanged?.connect(this._onStatus, this);
+    this._notebookWatch = watchNotebook(this._panel, reason =>
+      this._lost.emit(reason)
+    );
   }
 
   readonly key: string;
@@ -205,8 +202,7 @@ export class NotebookCellTarget implements IFixTarget {
       this._onCellsChanged,
       this
     );
-    this._panel.content.disposed.disconnect(this._onClosed, this);
-    this._panel.sessionContext.statusChanged?.disconnect(this._onStatus, this);
+    this._notebookWatch.dispose();
     Signal.clearData(this);
   }
 
@@ -244,18 +240,9 @@ export class NotebookCellTarget implements IFixTarget {
     }
   }
 
-  private _onClosed(): void {
-    this._lost.emit('the notebook was closed.');
-  }
-
-  private _onStatus(_: unknown, status: string): void {
-    if (status === 'dead') {
-      this._lost.emit('the kernel died.');
-    }
-  }
-
   private _panel: INotebookPanelLike;
   private _model: ICodeCellModel;
+  private _notebookWatch: IDisposable;
   private _execute: CellExecutor;
   private _readVariables: VariablesReader;
   private _afterRun: (() => void) | undefined;
@@ -286,12 +273,13 @@ export namespace NotebookCellTarget {
  * An earlier cell of a fix target's notebook (where the cause of a failure
  * probably lay): follows the cell wherever it moves, and shows it.
  */
-export class NotebookContextCell implements IFixContextCell {
+export class NotebookContextCell
+  extends NotebookCellRef
+  implements IFixContextCell
+{
   constructor(options: NotebookContextCell.IOptions) {
-    this._panel = options.panel;
-    this._model = options.model;
-    this._activate = options.activate;
-    const notebook = this._panel.content;
+    super(options);
+    const notebook = this.panel.content;
     this._cells = notebook.model?.cells ?? null;
     this._cells?.changed.connect(this._emitChanged, this);
     notebook.disposed.connect(this._emitChanged, this);
@@ -301,49 +289,26 @@ export class NotebookContextCell implements IFixContextCell {
     return this._changed;
   }
 
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
   position(): number | null {
-    const index = cellIndex(this._panel, this._model);
+    const index = this.index();
     return index < 0 ? null : index + 1;
   }
 
-  reveal(): boolean {
-    return revealCell(this._panel, this._model, this._activate);
-  }
-
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
+  protected _onDisposed(): void {
     this._cells?.changed.disconnect(this._emitChanged, this);
-    this._panel.content.disposed.disconnect(this._emitChanged, this);
-    Signal.clearData(this);
+    this.panel.content.disposed.disconnect(this._emitChanged, this);
   }
 
   private _emitChanged(): void {
-    if (!this._isDisposed) {
+    if (!this.isDisposed) {
       this._changed.emit(undefined);
     }
   }
 
-  private _panel: INotebookPanelLike;
-  private _model: ICellModel;
-  private _activate: ((panel: INotebookPanelLike) => void) | undefined;
   private _cells: INotebookModel['cells'] | null;
-  private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
 }
 
 export namespace NotebookContextCell {
-  export interface IOptions {
-    panel: INotebookPanelLike;
-    /** The cell's model (kept, not its index). */
-    model: ICellModel;
-    /** Brings the notebook to the front before the cell is shown. */
-    activate?: (panel: INotebookPanelLike) => void;
-  }
+  export type IOptions = NotebookCellRef.IOptions<ICellModel>;
 }

@@ -4,6 +4,7 @@
  * happens to them. `NotebookBridge.taskNotebook` makes these.
  */
 import type { ICodeCellModel } from '@jupyterlab/cells';
+import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
@@ -12,7 +13,8 @@ import type {
   ITaskCell,
   ITaskNotebook
 } from '../loop/targets';
-import { cellIndex, cellLabel, notebookName, revealCell } from './cells';
+import { cellLabel, notebookName } from './cells';
+import { NotebookCellRef, watchNotebook } from './follow';
 import type { INotebookPanelLike } from './types';
 
 /**
@@ -24,8 +26,9 @@ export class NotebookTaskNotebook implements ITaskNotebook {
     this._options = options;
     this.name = notebookName(this._panel.context.path);
     this.language = options.language;
-    this._panel.content.disposed.connect(this._onClosed, this);
-    this._panel.sessionContext.statusChanged?.connect(this._onStatus, this);
+    this._notebookWatch = watchNotebook(this._panel, reason =>
+      this._lost.emit(reason)
+    );
   }
 
   readonly name: string;
@@ -82,23 +85,13 @@ export class NotebookTaskNotebook implements ITaskNotebook {
       return;
     }
     this._isDisposed = true;
-    this._panel.content.disposed.disconnect(this._onClosed, this);
-    this._panel.sessionContext.statusChanged?.disconnect(this._onStatus, this);
+    this._notebookWatch.dispose();
     Signal.clearData(this);
-  }
-
-  private _onClosed(): void {
-    this._lost.emit('the notebook was closed.');
-  }
-
-  private _onStatus(_: unknown, status: string): void {
-    if (status === 'dead') {
-      this._lost.emit('the kernel died.');
-    }
   }
 
   private _panel: INotebookPanelLike;
   private _options: NotebookTaskNotebook.IOptions;
+  private _notebookWatch: IDisposable;
   private _isDisposed = false;
   private _lost = new Signal<this, string>(this);
 }
@@ -120,31 +113,26 @@ export namespace NotebookTaskNotebook {
 /**
  * A cell a task inserted: runs through its target, and can be shown.
  */
-export class NotebookTaskCell implements ITaskCell {
+export class NotebookTaskCell
+  extends NotebookCellRef<ICodeCellModel>
+  implements ITaskCell
+{
   constructor(options: NotebookTaskCell.IOptions) {
-    this._panel = options.panel;
-    this.model = options.model;
+    super(options);
     this._target = options.target;
-    this._activate = options.activate;
     this.key = this.model.id;
     this._target.lost.connect(this._onLost, this);
   }
 
   readonly key: string;
-  /** The cell's model. */
-  readonly model: ICodeCellModel;
 
   get lost(): ISignal<this, string> {
     return this._lost;
   }
 
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
   label(): string {
-    const notebookPath = this._panel.context.path;
-    const index = cellIndex(this._panel, this.model);
+    const notebookPath = this.panel.context.path;
+    const index = this.index();
     return index < 0
       ? `a deleted cell of ${notebookName(notebookPath)}`
       : cellLabel({ notebookPath, cellIndex: index });
@@ -158,40 +146,22 @@ export class NotebookTaskCell implements ITaskCell {
     return this._target.run();
   }
 
-  /**
-   * Make the cell the active one and scroll to it; with `activate`, also
-   * bring its notebook to the front.
-   */
-  reveal(activate = true): void {
-    revealCell(this._panel, this.model, activate ? this._activate : undefined);
-  }
-
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
+  protected _onDisposed(): void {
     this._target.lost.disconnect(this._onLost, this);
     this._target.dispose();
-    Signal.clearData(this);
   }
 
   private _onLost(_: unknown, reason: string): void {
     this._lost.emit(reason);
   }
 
-  private _panel: INotebookPanelLike;
   private _target: IFixTarget;
-  private _activate: ((panel: INotebookPanelLike) => void) | undefined;
-  private _isDisposed = false;
   private _lost = new Signal<this, string>(this);
 }
 
 export namespace NotebookTaskCell {
-  export interface IOptions {
-    panel: INotebookPanelLike;
-    model: ICodeCellModel;
+  export interface IOptions extends NotebookCellRef.IOptions<ICodeCellModel> {
+    /** Runs the cell (the fix loop's target of the same cell). */
     target: IFixTarget;
-    activate?: (panel: INotebookPanelLike) => void;
   }
 }

@@ -6,15 +6,15 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import {
+  FIX_STATUSES,
   FixSession,
   IFixCauseState,
   IFixRound,
   IFixState,
-  isFixActive,
   proposalProse
 } from '../loop/fix';
 import type { IDiffLine } from '../loop/diff';
-import { Typing } from './common';
+import { LoopHeader, LoopRound } from './common';
 
 /**
  * Props of {@link FixView}.
@@ -32,7 +32,7 @@ export interface IFixViewProps {
  */
 export function FixView(props: IFixViewProps): JSX.Element {
   const { fix, session, trans } = props;
-  const active = isFixActive(fix.status);
+  const active = FIX_STATUSES.active.includes(fix.status);
   const headline =
     fix.status === 'fixed'
       ? trans._n(
@@ -54,20 +54,15 @@ export function FixView(props: IFixViewProps): JSX.Element {
       data-applied={fix.applied ? 'true' : 'false'}
       aria-label={trans.__('Fix of %1', fix.label)}
     >
-      <div className="jp-oci-fix-header">
-        <span className="jp-oci-fix-title">{headline}</span>
-        {active && (
-          <button
-            type="button"
-            className="jp-Button jp-mod-minimal jp-oci-fix-stop"
-            aria-label={trans.__('Stop the fix')}
-            title={trans.__('Stop the fix')}
-            onClick={() => session?.stop()}
-          >
-            {trans.__('Stop')}
-          </button>
-        )}
-      </div>
+      <LoopHeader
+        prefix="jp-oci-fix"
+        headline={headline}
+        active={active}
+        stopLabel={trans.__('Stop the fix')}
+        stopTitle={trans.__('Stop the fix')}
+        onStop={() => session?.stop()}
+        trans={trans}
+      />
       {fix.error && <div className="jp-oci-fix-error">{fix.error}</div>}
       {fix.rounds.map(round => (
         <FixRoundView
@@ -201,19 +196,15 @@ function FixRoundView(props: {
       ? proposalProse(round) || trans.__('The proposed change:')
       : round.text;
   return (
-    <div
+    <LoopRound
       className="jp-oci-fix-round"
-      data-round={round.round}
-      data-result={round.result?.status ?? ''}
+      round={round.round}
+      attributes={{ 'data-result': round.result?.status ?? '' }}
+      text={text}
+      renderText={text => <div className="jp-oci-fix-explanation">{text}</div>}
+      streaming={streaming}
+      trans={trans}
     >
-      <div className="jp-oci-fix-round-title">
-        {trans.__('Round %1', round.round)}
-      </div>
-      {text !== '' ? (
-        <div className="jp-oci-fix-explanation">{text}</div>
-      ) : (
-        streaming && <Typing trans={trans} />
-      )}
       {round.code === undefined && !props.current && (
         <div className="jp-oci-fix-note">
           {trans.__('No usable code in this answer; asked again.')}
@@ -229,7 +220,7 @@ function FixRoundView(props: {
               : trans.__('Still failing: %1', round.result.text)}
         </div>
       )}
-    </div>
+    </LoopRound>
   );
 }
 

@@ -6,13 +6,13 @@ import {
   ITaskState,
   ITaskStep,
   ITaskStepCell,
+  TASK_STATUSES,
   TaskSession,
   TaskStepStatus,
   cellsRun,
-  isAnswered,
-  isTaskActive
+  isAnswered
 } from '../loop/task';
-import { Typing } from './common';
+import { LoopHeader, LoopRound } from './common';
 import { MarkdownView } from './MarkdownView';
 
 /**
@@ -33,7 +33,7 @@ export interface ITaskViewProps {
  */
 export function TaskView(props: ITaskViewProps): JSX.Element {
   const { task, session, trans } = props;
-  const active = isTaskActive(task.status);
+  const active = TASK_STATUSES.active.includes(task.status);
   const ran = cellsRun(task);
   let headline: string;
   switch (task.status) {
@@ -71,22 +71,17 @@ export function TaskView(props: ITaskViewProps): JSX.Element {
       data-round={task.round}
       aria-label={trans.__('Task in %1', task.notebook)}
     >
-      <div className="jp-oci-task-header">
-        <span className="jp-oci-task-title">{headline}</span>
-        {active && (
-          <button
-            type="button"
-            className="jp-Button jp-mod-minimal jp-oci-task-stop"
-            aria-label={trans.__('Stop the task')}
-            title={trans.__(
-              'Stop the task (a running cell finishes in the kernel)'
-            )}
-            onClick={() => session?.stop()}
-          >
-            {trans.__('Stop')}
-          </button>
+      <LoopHeader
+        prefix="jp-oci-task"
+        headline={headline}
+        active={active}
+        stopLabel={trans.__('Stop the task')}
+        stopTitle={trans.__(
+          'Stop the task (a running cell finishes in the kernel)'
         )}
-      </div>
+        onStop={() => session?.stop()}
+        trans={trans}
+      />
       {task.steps.map((step, i) => (
         <TaskStepView
           key={step.round}
@@ -123,19 +118,17 @@ function TaskStepView(props: {
   const { step, task, session, trans } = props;
   const streaming = props.current && task.status === 'streaming';
   return (
-    <div
+    <LoopRound
       className="jp-oci-task-step"
-      data-round={step.round}
-      data-status={step.cell?.status ?? ''}
-    >
-      <div className="jp-oci-task-step-title">
-        {trans.__('Round %1', step.round)}
-      </div>
-      {step.text !== '' ? (
-        <MarkdownView source={step.text} rendermime={props.rendermime} />
-      ) : (
-        streaming && <Typing trans={trans} />
+      round={step.round}
+      attributes={{ 'data-status': step.cell?.status ?? '' }}
+      text={step.text}
+      renderText={text => (
+        <MarkdownView source={text} rendermime={props.rendermime} />
       )}
+      streaming={streaming}
+      trans={trans}
+    >
       {step.cell ? (
         <TaskCellView
           cell={step.cell}
@@ -153,7 +146,7 @@ function TaskStepView(props: {
           </div>
         )
       )}
-    </div>
+    </LoopRound>
   );
 }
 
