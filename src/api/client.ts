@@ -1,3 +1,8 @@
+/**
+ * The client of the server extension: one WebSocket for the streamed
+ * requests (with reconnection and a watchdog a request), REST for status
+ * and load.
+ */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { UUID } from '@lumino/coreutils';
@@ -10,12 +15,12 @@ import {
   IExecutionResultRequest,
   IStatus,
   ServerMessage,
-  isStatus,
   parseServerMessage
 } from '../protocol';
 import { ChatError } from './errors';
 import * as requests from './requests';
 import { chatRequest, fixRequest, taskRequest } from './requests';
+import { requestStatus } from './rest';
 import { ChatStream, FixStream, LoopStream, TaskStream } from './streams';
 import { RequestWatchdog } from './watchdog';
 
@@ -379,36 +384,12 @@ export class AssistantClient implements IDisposable {
     endpoint: string,
     init: RequestInit
   ): Promise<IStatus> {
-    const settings = this.serverSettings;
-    const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endpoint);
-    // Adds the token and XSRF headers; network failures become NetworkError.
-    const response = await ServerConnection.makeRequest(url, init, settings);
-    const text = await response.text();
-    let body: unknown = null;
-    if (text) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = null;
-      }
-    }
-    if (!response.ok) {
-      const message =
-        typeof body === 'object' &&
-        body !== null &&
-        typeof (body as { message?: unknown }).message === 'string'
-          ? (body as { message: string }).message
-          : `${response.status} ${response.statusText}`.trim();
-      throw new ServerConnection.ResponseError(response, message);
-    }
-    if (!isStatus(body)) {
-      throw new Error(`Unexpected answer from ${url}`);
-    }
+    const status = await requestStatus(this.serverSettings, endpoint, init);
     // While the socket pushes statuses, those are newer than any REST answer.
     if (!this._wsStatusSeen) {
-      this._setStatus(body);
+      this._setStatus(status);
     }
-    return body;
+    return status;
   }
 
   private _setStatus(status: IStatus): void {
