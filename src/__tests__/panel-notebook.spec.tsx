@@ -1,7 +1,4 @@
-import type { ISessionContext } from '@jupyterlab/apputils';
 import type { ICodeCellModel } from '@jupyterlab/cells';
-import { Notebook, NotebookModel } from '@jupyterlab/notebook';
-import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
 import {
   RenderMimeRegistry,
   standardRendererFactories
@@ -27,6 +24,7 @@ import {
   makeSettings,
   makeStatus
 } from './fakes';
+import { hideYjsWarnings, makePanel } from './notebooks';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -55,53 +53,7 @@ const markdownParser = {
   }
 };
 
-/**
- * A real Notebook widget and model of code cells in a plain panel object.
- */
-function makeNotebookPanel(sources: string[]): INotebookPanelLike {
-  const notebook: Notebook = NBTestUtils.createNotebook();
-  const model = new NotebookModel();
-  model.fromJSON({
-    cells: sources.map(source => ({
-      cell_type: 'code',
-      source,
-      metadata: {},
-      outputs: [],
-      execution_count: null
-    })),
-    metadata: { language_info: { name: 'python' } },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-  notebook.model = model;
-  const session = {
-    isDisposed: false,
-    isRestarting: false,
-    hasNoKernel: false,
-    session: { kernel: { status: 'idle' } },
-    statusChanged: new Signal<unknown, string>({})
-  };
-  return {
-    id: 'notebook-panel-1',
-    content: notebook,
-    sessionContext: session as unknown as ISessionContext,
-    context: { path: 'work/analysis.ipynb' },
-    isDisposed: false
-  };
-}
-
-// @jupyter/ydoc builds cells in a way newer yjs warns about ([yjs#509]).
-const warn = console.warn;
-beforeAll(() => {
-  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-    if (!/yjs|Yjs/.test(String(args[0]))) {
-      warn(...args);
-    }
-  });
-});
-afterAll(() => {
-  jest.restoreAllMocks();
-});
+hideYjsWarnings();
 
 describe('ChatPanel with a notebook', () => {
   let panel: ChatPanel;
@@ -534,7 +486,7 @@ describe('ChatPanel with a notebook', () => {
     let target: NotebookCellTarget;
 
     beforeEach(() => {
-      notebook = makeNotebookPanel([
+      notebook = makePanel([
         'import math',
         'def normalize(s):\n    s.strip()',
         '',

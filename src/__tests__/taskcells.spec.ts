@@ -1,76 +1,17 @@
-import type { ISessionContext } from '@jupyterlab/apputils';
 import type { CodeCell } from '@jupyterlab/cells';
-import { Notebook, NotebookModel } from '@jupyterlab/notebook';
-import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
 import { Signal } from '@lumino/signaling';
 
 import { ITaskCell, ITaskNotebook } from '../loop/targets';
 import { NotebookBridge } from '../notebook/bridge';
-import { INotebookPanelLike } from '../notebook/types';
+import {
+  FakeTracker,
+  IFakePanel,
+  hideYjsWarnings,
+  makePanel,
+  sources
+} from './notebooks';
 
-interface IFakePanel extends INotebookPanelLike {
-  id: string;
-  isDisposed: boolean;
-}
-
-/**
- * A real Notebook widget and model in a plain panel object.
- */
-function makePanel(sources: string[], hasKernel = true): IFakePanel {
-  const notebook: Notebook = NBTestUtils.createNotebook();
-  const model = new NotebookModel();
-  model.fromJSON({
-    cells: sources.map(source => ({
-      cell_type: 'code',
-      source,
-      metadata: {},
-      outputs: [],
-      execution_count: null
-    })),
-    metadata: { language_info: { name: 'python' } },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-  notebook.model = model;
-  const session = {
-    isDisposed: false,
-    isRestarting: false,
-    hasNoKernel: !hasKernel,
-    session: hasKernel ? { kernel: { status: 'idle' } } : null,
-    statusChanged: new Signal<unknown, string>({})
-  };
-  return {
-    id: 'notebook-panel-1',
-    content: notebook,
-    sessionContext: session as unknown as ISessionContext,
-    context: { path: 'work/analysis.ipynb' },
-    isDisposed: false
-  };
-}
-
-class FakeTracker {
-  currentWidget: IFakePanel | null = null;
-  currentChanged = new Signal<this, IFakePanel | null>(this);
-  activeCellChanged = new Signal<this, unknown>(this);
-}
-
-function sources(panel: INotebookPanelLike): string[] {
-  return Array.from(panel.content.model!.cells).map(cell =>
-    cell.sharedModel.getSource()
-  );
-}
-
-const warn = console.warn;
-beforeAll(() => {
-  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-    if (!/yjs|Yjs/.test(String(args[0]))) {
-      warn(...args);
-    }
-  });
-});
-afterAll(() => {
-  jest.restoreAllMocks();
-});
+hideYjsWarnings();
 
 describe('NotebookBridge.taskNotebook', () => {
   let tracker: FakeTracker;
@@ -120,7 +61,7 @@ describe('NotebookBridge.taskNotebook', () => {
     expect(notebook.name).toBe('analysis.ipynb');
     expect(notebook.language).toBe('python');
     expect(notebook.problem()).toBeNull();
-    tracker.currentWidget = makePanel(['x'], false);
+    tracker.currentWidget = makePanel(['x'], null);
     const other = bridge.taskNotebook();
     expect(other.problem()).toContain('no kernel');
     other.dispose();
@@ -130,7 +71,12 @@ describe('NotebookBridge.taskNotebook', () => {
     panel.content.activeCellIndex = 0;
     const first = notebook.insert('x = 6 * 7', null);
     made.push(first);
-    expect(sources(panel)).toEqual(['a = 1', 'x = 6 * 7', 'b = 2', 'c = 3']);
+    expect(sources(panel)).toEqual([
+      'code:a = 1',
+      'code:x = 6 * 7',
+      'code:b = 2',
+      'code:c = 3'
+    ]);
     expect(panel.content.activeCellIndex).toBe(1);
     expect(first.label()).toBe('cell 2 of analysis.ipynb');
 
@@ -139,11 +85,11 @@ describe('NotebookBridge.taskNotebook', () => {
     const second = notebook.insert('print(x + 1)', first);
     made.push(second);
     expect(sources(panel)).toEqual([
-      'a = 1',
-      'x = 6 * 7',
-      'print(x + 1)',
-      'b = 2',
-      'c = 3'
+      'code:a = 1',
+      'code:x = 6 * 7',
+      'code:print(x + 1)',
+      'code:b = 2',
+      'code:c = 3'
     ]);
     expect(second.label()).toBe('cell 3 of analysis.ipynb');
     // Labels follow the cell.
