@@ -2,14 +2,9 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { AssistantClient } from '../api/client';
 import { ChatError } from '../api/errors';
+import { TaskStream } from '../api/streams';
 import { IStatus } from '../protocol';
-import {
-  FakeWebSocket,
-  doneMessage,
-  flushPromises,
-  makeSettings,
-  makeStatus
-} from './fakes';
+import { FakeWebSocket, doneMessage, makeSettings, makeStatus } from './fakes';
 
 function makeClient(
   settings: Partial<ServerConnection.ISettings> = {}
@@ -374,69 +369,93 @@ describe('AssistantClient', () => {
       ).toThrow('disposed');
     });
   });
+});
 
-  describe('REST', () => {
-    function respond(status: number, body: unknown): jest.Mock {
-      return jest.fn(
-        async (_request: Request) =>
-          new Response(JSON.stringify(body), {
-            status,
-            headers: { 'Content-Type': 'application/json' }
-          })
-      );
-    }
+describe('AssistantClient.task', () => {
+  let client: AssistantClient;
+  let socket: FakeWebSocket;
 
-    it('POSTs load with the token header and applies the status', async () => {
-      const loading = makeStatus({ state: 'loading' });
-      const fetch = respond(202, loading);
-      client = makeClient({ fetch });
-      const seen: IStatus[] = [];
-      client.statusChanged.connect((_, status) => seen.push(status));
+  beforeEach(() => {
+    FakeWebSocket.reset();
+    client = new AssistantClient({ serverSettings: makeSettings() });
+  });
 
-      await expect(client.load()).resolves.toEqual(loading);
+  afterEach(() => client.dispose());
 
-      expect(fetch).toHaveBeenCalledTimes(1);
-      const request = fetch.mock.calls[0][0] as Request;
-      expect(request.method).toBe('POST');
-      expect(request.url).toMatch(
-        /^http:\/\/localhost:8888\/base\/api\/opencodeinterpreter\/load\b/
-      );
-      expect(request.headers.get('Authorization')).toBe('token secret token');
-      expect(client.status).toEqual(loading);
-      expect(seen).toEqual([loading]);
+  it('sends the task once connected, with its options', () => {
+    const stream = client.task({
+      messages: [{ role: 'user', content: 'Plot x' }],
+      maxRounds: 4,
+      language: 'python',
+      maxTokens: 256,
+      temperature: 0
     });
+    expect(stream).toBeInstanceOf(TaskStream);
+    socket = FakeWebSocket.last;
+    expect(socket.sent).toHaveLength(0);
+    socket.open();
+    expect(socket.messages).toEqual([
+      {
+        type: 'task',
+        id: stream.id,
+        messages: [{ role: 'user', content: 'Plot x' }],
+        max_rounds: 4,
+        language: 'python',
+        max_tokens: 256,
+        temperature: 0
+      }
+    ]);
+  });
 
-    it('GETs status', async () => {
-      const ready = makeStatus({ state: 'ready' });
-      const fetch = respond(200, ready);
-      client = makeClient({ fetch });
-      await expect(client.getStatus()).resolves.toEqual(ready);
-      const request = fetch.mock.calls[0][0] as Request;
-      expect(request.method).toBe('GET');
-      expect(request.url).toContain('/api/opencodeinterpreter/status');
+  it('relays rounds and proposals, sends results, ends with done', async () => {
+    client.connect();
+    socket = FakeWebSocket.last;
+    socket.open();
+    const stream = client.task({ messages: [{ role: 'user', content: 'x' }] });
+    expect(socket.messages[0]).toEqual({
+      type: 'task',
+      id: stream.id,
+      messages: [{ role: 'user', content: 'x' }]
     });
-
-    it('throws a ResponseError with the server message', async () => {
-      client = makeClient({ fetch: respond(500, { message: 'No model' }) });
-      const error = await client.load().catch(e => e);
-      expect(error).toBeInstanceOf(ServerConnection.ResponseError);
-      expect(error.message).toBe('No model');
-      expect(error.response.status).toBe(500);
+    const tokens: string[] = [];
+    const proposals: number[] = [];
+    stream.tokenReceived.connect((_, text) => tokens.push(text));
+    stream.proposalReceived.connect((_, p) => proposals.push(p.round));
+    socket.receive({ type: 'token', id: stream.id, text: 'a', round: 2 });
+    expect(stream.round).toBe(2);
+    socket.receive({
+      type: 'proposal',
+      id: stream.id,
+      round: 2,
+      code: 'x = 1',
+      explanation: ''
     });
-
-    it('keeps the pushed status over a later REST answer', async () => {
-      const fetch = respond(202, makeStatus({ state: 'loading' }));
-      client = makeClient({ fetch });
-      client.connect();
-      const socket = FakeWebSocket.last;
-      socket.open();
-      const ready = makeStatus({ state: 'ready' });
-      socket.receive({ type: 'status', status: ready });
-
-      await client.load();
-      await flushPromises();
-
-      expect(client.status).toEqual(ready);
+    expect(tokens).toEqual(['a']);
+    expect(proposals).toEqual([2]);
+    stream.sendResult({ round: 2, status: 'ok', outputs: [] });
+    expect(socket.messages[1]).toEqual({
+      type: 'execution_result',
+      id: stream.id,
+      round: 2,
+      status: 'ok',
+      outputs: []
     });
+    socket.receive({
+      ...doneMessage(stream.id),
+      outcome: { status: 'answered', rounds: 2, message: '', answer: 'x' }
+    });
+    const done = await stream.finished;
+    expect(done.outcome).toMatchObject({ status: 'answered' });
+    expect(client.pendingCount).toBe(0);
+  });
+
+  it('stops the loop on the server when one of its messages fails', async () => {
+    client.connect();
+    socket = FakeWebSocket.last;
+    socket.open();
+    const stream = client.task({ messages: [{ role: 'user', content: 'x' }] });
+    socket.receive({ type: 'error', id: stream.id, message: 'No round 3.' });
+    await expect(stream.finished).rejects.toThrow('No round 3.');
+    expect(socket.messages[1]).toEqual({ type: 'cancel', id: stream.id });
   });
 });

@@ -1,3 +1,9 @@
+/**
+ * The panel's journeys with notebook actions (insert, replace, run, fix,
+ * the cause cell), through one harness: a panel, a fake bridge and the
+ * socket. Over 500 lines because every describe here shares that harness
+ * (`ask`, `fixWith`, the selectors); split it when a journey needs its own.
+ */
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import {
   RenderMimeRegistry,

@@ -1,7 +1,6 @@
 import type * as nbformat from '@jupyterlab/nbformat';
 
 import { AssistantClient } from '../api/client';
-import { TaskStream } from '../api/streams';
 import { ChatModel } from '../chat/model';
 import { DEFAULT_SETTINGS } from '../chat/settings';
 import { ITaskState } from '../loop/task';
@@ -26,95 +25,6 @@ const IMAGE: nbformat.IOutput = {
   data: { 'image/png': 'iVBORw0KGgo=', 'text/plain': '<Figure>' },
   metadata: { 'image/png': { width: 640, height: 480 } }
 };
-
-describe('AssistantClient.task', () => {
-  let client: AssistantClient;
-  let socket: FakeWebSocket;
-
-  beforeEach(() => {
-    FakeWebSocket.reset();
-    client = new AssistantClient({ serverSettings: makeSettings() });
-  });
-
-  afterEach(() => client.dispose());
-
-  it('sends the task once connected, with its options', () => {
-    const stream = client.task({
-      messages: [{ role: 'user', content: 'Plot x' }],
-      maxRounds: 4,
-      language: 'python',
-      maxTokens: 256,
-      temperature: 0
-    });
-    expect(stream).toBeInstanceOf(TaskStream);
-    socket = FakeWebSocket.last;
-    expect(socket.sent).toHaveLength(0);
-    socket.open();
-    expect(socket.messages).toEqual([
-      {
-        type: 'task',
-        id: stream.id,
-        messages: [{ role: 'user', content: 'Plot x' }],
-        max_rounds: 4,
-        language: 'python',
-        max_tokens: 256,
-        temperature: 0
-      }
-    ]);
-  });
-
-  it('relays rounds and proposals, sends results, ends with done', async () => {
-    client.connect();
-    socket = FakeWebSocket.last;
-    socket.open();
-    const stream = client.task({ messages: [{ role: 'user', content: 'x' }] });
-    expect(socket.messages[0]).toEqual({
-      type: 'task',
-      id: stream.id,
-      messages: [{ role: 'user', content: 'x' }]
-    });
-    const tokens: string[] = [];
-    const proposals: number[] = [];
-    stream.tokenReceived.connect((_, text) => tokens.push(text));
-    stream.proposalReceived.connect((_, p) => proposals.push(p.round));
-    socket.receive({ type: 'token', id: stream.id, text: 'a', round: 2 });
-    expect(stream.round).toBe(2);
-    socket.receive({
-      type: 'proposal',
-      id: stream.id,
-      round: 2,
-      code: 'x = 1',
-      explanation: ''
-    });
-    expect(tokens).toEqual(['a']);
-    expect(proposals).toEqual([2]);
-    stream.sendResult({ round: 2, status: 'ok', outputs: [] });
-    expect(socket.messages[1]).toEqual({
-      type: 'execution_result',
-      id: stream.id,
-      round: 2,
-      status: 'ok',
-      outputs: []
-    });
-    socket.receive({
-      ...doneMessage(stream.id),
-      outcome: { status: 'answered', rounds: 2, message: '', answer: 'x' }
-    });
-    const done = await stream.finished;
-    expect(done.outcome).toMatchObject({ status: 'answered' });
-    expect(client.pendingCount).toBe(0);
-  });
-
-  it('stops the loop on the server when one of its messages fails', async () => {
-    client.connect();
-    socket = FakeWebSocket.last;
-    socket.open();
-    const stream = client.task({ messages: [{ role: 'user', content: 'x' }] });
-    socket.receive({ type: 'error', id: stream.id, message: 'No round 3.' });
-    await expect(stream.finished).rejects.toThrow('No round 3.');
-    expect(socket.messages[1]).toEqual({ type: 'cancel', id: stream.id });
-  });
-});
 
 describe('tasks in the chat model', () => {
   let client: AssistantClient;
@@ -582,47 +492,6 @@ describe('tasks in the chat model', () => {
     expect(changed).toHaveBeenCalledTimes(1);
     model.setTaskMode(true);
     expect(changed).toHaveBeenCalledTimes(1);
-  });
-});
-
-describe('task settings', () => {
-  let model: ChatModel;
-
-  beforeEach(() => {
-    FakeWebSocket.reset();
-    model = new ChatModel({
-      client: new AssistantClient({ serverSettings: makeSettings() })
-    });
-  });
-
-  afterEach(() => model.dispose());
-
-  it('defaults to 5 rounds, asking before each cell', () => {
-    expect(model.settings.taskRounds).toBe(5);
-    expect(model.settings.taskConsent).toBe('ask');
-  });
-
-  it.each([0, 21, 2.5, 'many', null])(
-    'falls back to the default for taskRounds %p',
-    value => {
-      model.configure({ taskRounds: value as any });
-      expect(model.settings.taskRounds).toBe(5);
-    }
-  );
-
-  it('keeps valid values', () => {
-    model.configure({ taskRounds: 20, taskConsent: 'auto' });
-    expect(model.settings).toMatchObject({
-      taskRounds: 20,
-      taskConsent: 'auto'
-    });
-    model.configure({ taskRounds: 1 });
-    expect(model.settings.taskRounds).toBe(1);
-  });
-
-  it('falls back to ask for an unknown consent', () => {
-    model.configure({ taskConsent: 'never' as any });
-    expect(model.settings.taskConsent).toBe('ask');
   });
 });
 

@@ -1,0 +1,44 @@
+import { AssistantClient } from '../api/client';
+import { ChatModel } from '../chat/model';
+import { FakeWebSocket, makeSettings } from './fakes';
+
+describe('task settings', () => {
+  let model: ChatModel;
+
+  beforeEach(() => {
+    FakeWebSocket.reset();
+    model = new ChatModel({
+      client: new AssistantClient({ serverSettings: makeSettings() })
+    });
+  });
+
+  afterEach(() => model.dispose());
+
+  it('defaults to 5 rounds, asking before each cell', () => {
+    expect(model.settings.taskRounds).toBe(5);
+    expect(model.settings.taskConsent).toBe('ask');
+  });
+
+  it.each([0, 21, 2.5, 'many', null])(
+    'falls back to the default for taskRounds %p',
+    value => {
+      model.configure({ taskRounds: value as any });
+      expect(model.settings.taskRounds).toBe(5);
+    }
+  );
+
+  it('keeps valid values', () => {
+    model.configure({ taskRounds: 20, taskConsent: 'auto' });
+    expect(model.settings).toMatchObject({
+      taskRounds: 20,
+      taskConsent: 'auto'
+    });
+    model.configure({ taskRounds: 1 });
+    expect(model.settings.taskRounds).toBe(1);
+  });
+
+  it('falls back to ask for an unknown consent', () => {
+    model.configure({ taskConsent: 'never' as any });
+    expect(model.settings.taskConsent).toBe('ask');
+  });
+});
