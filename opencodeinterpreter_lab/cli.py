@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -153,10 +154,17 @@ def _engine(args: argparse.Namespace) -> LlamaEngine:
 
 
 def _engine_config(args: argparse.Namespace) -> EngineConfig:
-    """The server's defaults, overridden by whichever of --model, --model-path, --threads, --cache-dir were given."""
+    """The server's settings (the user's Jupyter config files, as ``jupyter lab`` reads them), overridden by
+    whichever of --model, --model-path, --threads, --cache-dir were given."""
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config.application import Application
+    from traitlets.config.loader import ConfigFileNotFound
+
     from .server.app import OpenCodeInterpreter
 
     app = OpenCodeInterpreter()
+    with contextlib.suppress(ConfigFileNotFound):  # the first directory wins, as for `jupyter lab`
+        Application.load_config_file(app, "jupyter_server_config", path=jupyter_config_path())
     for option, trait in (
         ("model", "model"),
         ("model_path", "model_path"),

@@ -22,8 +22,12 @@ _BUILTINS = frozenset(dir(builtins)) | {"get_ipython", "display", "In", "Out", "
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 """Cell magics whose body is Python run in the user's namespace: analysed as that body."""
-_SHOWS = frozenset({"print", "display", "show", "plot", "imshow", "hist", "scatter", "bar", "head", "tail", "describe"})
-"""Calls whose point is what they show."""
+_PRINTS = frozenset({"print", "display"})
+"""Calls that always output something."""
+_RETURNS_SHOWN = frozenset({"plot", "imshow", "hist", "scatter", "bar", "head", "tail", "describe"})
+"""Calls that return what a cell ending with them displays."""
+_SHOWS = _PRINTS | _RETURNS_SHOWN | {"show"}
+"""Calls whose point is what they show (a figure shows nothing with a non-interactive backend)."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -227,24 +231,25 @@ def _shows(effect: str) -> bool:
 
 
 def _shows_last_value(tree: ast.Module) -> bool:
-    """Whether the cell ends with an expression that Jupyter displays (not a call made for its effect)."""
+    """Whether the cell ends with an expression that Jupyter surely displays: a value (``df``, ``df.shape``,
+    ``total / n``) or a call made to show one (``df.head()``). Other calls may return None (``xs.append(x)``)."""
     last = tree.body[-1] if tree.body else None
-    return isinstance(last, ast.Expr) and not (
-        isinstance(last.value, ast.Call) and (_call_name(last.value).startswith("get_ipython") or _shows_effect(last))
-    )
-
-
-def _shows_effect(statement: ast.Expr) -> bool:
-    return isinstance(statement.value, ast.Call) and _call_name(statement.value) in ("print", "display")
+    if not isinstance(last, ast.Expr):
+        return False
+    value = last.value
+    if isinstance(value, ast.Call):
+        return _call_name(value).rsplit(".", 1)[-1] in _RETURNS_SHOWN
+    return not isinstance(value, ast.Await | ast.Yield | ast.YieldFrom)
 
 
 def shows_output(source: str) -> bool:
-    """Whether the cell, run cleanly, should show something: a ``print``/``display``/plot call at top level, or a
-    last expression that Jupyter displays."""
+    """Whether the cell, run cleanly, surely outputs something: a ``print`` or ``display`` it always calls, or a
+    last expression that Jupyter displays (figures are left out: with a non-interactive backend they show nothing)."""
     tree = parse_cell(source)
     if tree is None:
         return False
-    return _shows_last_value(tree) or any(_shows(e) for e in _effects(_unconditional(tree.body)))
+    printed = {e.removeprefix("call:") for e in _effects(_unconditional(tree.body))} & _PRINTS
+    return bool(printed) or _shows_last_value(tree)
 
 
 def recreated_names(original: str, fix: str, earlier: Sequence[str]) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized, ws_authenticated
@@ -18,17 +18,26 @@ from .session import ChatSession
 
 if TYPE_CHECKING:
     from ..engine.llama import EngineStatus, LlamaEngine
-    from .app import OpenCodeInterpreter
+    from .session import GenerationDefaults
 
 AUTH_RESOURCE = "opencodeinterpreter"
+
+
+class Assistant(Protocol):
+    """What the handlers need of the extension app (``app.py``): its engine and the generation defaults."""
+
+    engine: LlamaEngine
+
+    @property
+    def generation_defaults(self) -> GenerationDefaults: ...
 
 
 class _AssistantHandler(ExtensionHandlerMixin):
     auth_resource = AUTH_RESOURCE
 
     @property
-    def assistant(self) -> OpenCodeInterpreter:
-        return cast("OpenCodeInterpreter", self.extensionapp)
+    def assistant(self) -> Assistant:
+        return cast("Assistant", self.extensionapp)
 
     @property
     def engine(self) -> LlamaEngine:
