@@ -16,6 +16,13 @@ from opencodeinterpreter_lab.server.app import OpenCodeInterpreter
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that load the real model are marked ``model``: ``pytest -m "not model"`` runs the rest in seconds."""
+    for item in items:
+        if "engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.model)
+
+
 @pytest.fixture(scope="session")
 def engine() -> Iterator[LlamaEngine]:
     """The embedded default model, resolved and loaded the way the extension does it, shared by all tests."""

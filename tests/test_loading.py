@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+pytestmark = pytest.mark.model
+
 
 async def test_load_pushes_status_until_ready(jp_fetch: Any, connect: Any) -> None:
     """A fresh server (its own engine, not the session's) loads the embedded model on request, reporting states."""
