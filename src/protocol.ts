@@ -1,9 +1,15 @@
 /**
  * The wire protocol between the panel and the server extension.
  *
- * This mirrors docs/protocol.md exactly: REST payloads, and the typed
- * messages exchanged over the `api/opencodeinterpreter/chat` WebSocket.
- * Field names keep the server's snake_case on purpose.
+ * The server describes every message once, as pydantic models
+ * (opencodeinterpreter_lab/protocol.py), and checks in their JSON Schema
+ * (opencodeinterpreter_lab/protocol.schema.json). The types here mirror it
+ * field for field, optional where it is optional, and a jest contract test
+ * (src/__tests__/protocol.spec.ts) validates fixtures of every type and
+ * variant against that schema, so that a change on one side only fails a
+ * test. docs/protocol.md is the readable version. Field names keep the
+ * server's snake_case on purpose. The request limits (max_tokens,
+ * temperature, max_rounds) are defined there, once.
  */
 
 /**
@@ -67,11 +73,14 @@ export interface IChatMessage {
  */
 export interface IChatRequest {
   type: 'chat';
-  /** Unique per connection. */
+  /** Unique per connection (1..200 characters). */
   id: string;
+  /** At least one. */
   messages: IChatMessage[];
-  max_tokens?: number;
-  temperature?: number;
+  /** 1..32768; left out (or null): the server's default. */
+  max_tokens?: number | null;
+  /** 0..2; left out (or null): the server's default. */
+  temperature?: number | null;
 }
 
 /**
@@ -100,13 +109,22 @@ export interface IFixRequest {
   type: 'fix';
   id: string;
   cell: IFixCell;
-  /** Sources of the cells above, in order. */
+  /** Sources of the cells above, in order (at most 500). */
   context?: string[];
-  /** A summary of the kernel's variables. */
+  /**
+   * A summary of the kernel's variables (at most 4000 characters): the
+   * fallback for a server that cannot read the kernel itself.
+   */
   variables?: string;
   /** Default `python`. */
   language?: string;
-  max_rounds?: number;
+  /** 1..10; left out (or null): the server's default. */
+  max_rounds?: number | null;
+  /**
+   * The notebook's kernel: the server reads it silently for the prompt and
+   * for its checks of a run.
+   */
+  kernel_id?: string | null;
 }
 
 /**
@@ -118,13 +136,16 @@ export interface IFixRequest {
 export interface ITaskRequest {
   type: 'task';
   id: string;
+  /** At least one. */
   messages: IChatMessage[];
-  /** 1..20; the server's default is 5. */
-  max_rounds?: number;
   /** The kernel's language; default `python`. */
   language?: string;
-  max_tokens?: number;
-  temperature?: number;
+  /** 1..20; left out (or null): the server's default. */
+  max_rounds?: number | null;
+  /** 1..32768; left out (or null): the server's default. */
+  max_tokens?: number | null;
+  /** 0..2; left out (or null): the server's default. */
+  temperature?: number | null;
 }
 
 /**
@@ -138,9 +159,12 @@ export type ExecutionStatus = 'ok' | 'error' | 'timeout' | 'dead';
 export interface IExecutionResultRequest {
   type: 'execution_result';
   id: string;
+  /** The proposal's round (1 or more). */
   round: number;
   status: ExecutionStatus;
-  outputs: unknown[];
+  /** nbformat v4 outputs; default none. */
+  outputs?: unknown[];
+  /** Why it could not run (status `dead`). */
   message?: string;
 }
 
@@ -171,13 +195,13 @@ export interface ITokenMessage {
   type: 'token';
   id: string;
   text: string;
-  /** The round of a fix the token belongs to. */
-  round?: number;
+  /** The round of a fix or task the token belongs to; left out for a chat. */
+  round?: number | null;
 }
 
 /**
- * A fix is ready: the client applies it, runs it and answers with
- * `execution_result` for that round.
+ * Code to run: a fix to apply, or a task's next cell; the client runs it and
+ * answers with `execution_result` for that round.
  */
 export interface IProposalMessage {
   type: 'proposal';
@@ -207,13 +231,14 @@ export interface IFixCause {
  * The end of a fix, carried by its `done`.
  */
 export interface IFixOutcome {
+  kind: 'fix';
   status: FixOutcomeStatus;
   /** The passing cell, or the original when nothing passed. */
   source: string;
   rounds: number;
   message: string;
-  /** Where the cause probably lay, or null (older servers leave it out). */
-  cause?: IFixCause | null;
+  /** Where the cause probably lay, or null. */
+  cause: IFixCause | null;
 }
 
 /**
@@ -221,20 +246,30 @@ export interface IFixOutcome {
  * answer), `max_rounds` (it still wanted to run code after the last round),
  * `repeated` (the model kept proposing the code that had just run).
  */
-export type TaskOutcomeStatus =
-  'answered' | 'max_rounds' | 'repeated' | 'no_code';
+export type TaskOutcomeStatus = 'answered' | 'max_rounds' | 'repeated';
 
 /**
  * The end of a task, carried by its `done`.
  */
 export interface ITaskOutcome {
+  kind: 'task';
   status: TaskOutcomeStatus;
   /** The number of rounds. */
   rounds: number;
   message: string;
-  /** The final answer (status `answered`). */
+  /** The final answer (status `answered`), else empty. */
   answer: string;
+  /**
+   * The conversation as the model saw it (its system prompt left out), the
+   * task's turns and its last answer included: what a follow-up replays.
+   */
+  transcript: IChatMessage[];
 }
+
+/**
+ * The end of a `fix` or a `task`, told apart by `kind`.
+ */
+export type Outcome = IFixOutcome | ITaskOutcome;
 
 /**
  * Token counts of a finished request.
@@ -263,8 +298,8 @@ export interface IDoneMessage {
   usage: IUsage;
   timings: ITimings;
   cancelled: boolean;
-  /** The end of a `fix` or `task` request. */
-  outcome?: IFixOutcome | ITaskOutcome;
+  /** The end of a `fix` or `task` request; null for a chat or a cancel. */
+  outcome: Outcome | null;
 }
 
 /**
@@ -285,6 +320,25 @@ export type ServerMessage =
   | IProposalMessage
   | IDoneMessage
   | IErrorMessage;
+
+/**
+ * The statuses of a fix's outcome, for the checks below.
+ */
+const FIX_OUTCOME_STATUSES: Readonly<Record<FixOutcomeStatus, true>> = {
+  fixed: true,
+  failed: true,
+  no_code: true,
+  unchanged: true
+};
+
+/**
+ * The statuses of a task's outcome, for the checks below.
+ */
+const TASK_OUTCOME_STATUSES: Readonly<Record<TaskOutcomeStatus, true>> = {
+  answered: true,
+  max_rounds: true,
+  repeated: true
+};
 
 /**
  * Parse one WebSocket frame from the server.
@@ -336,14 +390,13 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
 }
 
 /**
- * Whether a `done`'s outcome is a fix's.
+ * Whether a `done`'s outcome is a fix's (`kind: 'fix'`).
  */
 export function isFixOutcome(value: unknown): value is IFixOutcome {
   return (
     isObject(value) &&
-    ['fixed', 'failed', 'no_code', 'unchanged'].includes(
-      value.status as string
-    ) &&
+    value.kind === 'fix' &&
+    hasKey(FIX_OUTCOME_STATUSES, value.status) &&
     typeof value.source === 'string'
   );
 }
@@ -363,15 +416,29 @@ export function isFixCause(value: unknown): value is IFixCause {
 }
 
 /**
- * Whether a `done`'s outcome is a task's.
+ * Whether a `done`'s outcome is a task's (`kind: 'task'`), with its
+ * transcript.
  */
 export function isTaskOutcome(value: unknown): value is ITaskOutcome {
   return (
     isObject(value) &&
-    ['answered', 'max_rounds', 'repeated', 'no_code'].includes(
-      value.status as string
-    ) &&
-    typeof value.source !== 'string'
+    value.kind === 'task' &&
+    hasKey(TASK_OUTCOME_STATUSES, value.status) &&
+    Array.isArray(value.transcript) &&
+    value.transcript.every(isChatMessage)
+  );
+}
+
+/**
+ * Whether a value is one message of a conversation.
+ */
+export function isChatMessage(value: unknown): value is IChatMessage {
+  return (
+    isObject(value) &&
+    (value.role === 'system' ||
+      value.role === 'user' ||
+      value.role === 'assistant') &&
+    typeof value.content === 'string'
   );
 }
 
@@ -390,4 +457,13 @@ export function isStatus(value: unknown): value is IStatus {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasKey<K extends string>(
+  record: Readonly<Record<K, true>>,
+  key: unknown
+): key is K {
+  return (
+    typeof key === 'string' && Object.prototype.hasOwnProperty.call(record, key)
+  );
 }

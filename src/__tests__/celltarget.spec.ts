@@ -92,6 +92,21 @@ describe('failing cells and fix targets', () => {
     expect(await target.readVariables()).toBe('x: int = 1');
   });
 
+  it("names the notebook's kernel now, and none once the cell is gone", () => {
+    setup();
+    fail();
+    const target = requests[0].target;
+    const session = panel.sessionContext as any;
+    expect(target.kernelId()).toBeNull();
+    session.session = { kernel: { status: 'idle', id: 'kernel-7' } };
+    expect(target.kernelId()).toBe('kernel-7');
+    // A restart with a new kernel: the new one.
+    session.session = { kernel: { status: 'idle', id: 'kernel-8' } };
+    expect(target.kernelId()).toBe('kernel-8');
+    panel.content.model!.sharedModel.deleteCell(4);
+    expect(target.kernelId()).toBeNull();
+  });
+
   it('ignores successful runs and failures without an error output', () => {
     setup();
     const cell = panel.content.widgets[4] as CodeCell;

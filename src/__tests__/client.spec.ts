@@ -4,7 +4,13 @@ import { AssistantClient } from '../api/client';
 import { ChatError } from '../api/errors';
 import { TaskStream } from '../api/streams';
 import { IStatus } from '../protocol';
-import { FakeWebSocket, doneMessage, makeSettings, makeStatus } from './fakes';
+import {
+  FakeWebSocket,
+  doneMessage,
+  makeSettings,
+  makeStatus,
+  taskOutcome
+} from './fakes';
 
 function makeClient(
   settings: Partial<ServerConnection.ISettings> = {}
@@ -442,7 +448,7 @@ describe('AssistantClient.task', () => {
     });
     socket.receive({
       ...doneMessage(stream.id),
-      outcome: { status: 'answered', rounds: 2, message: '', answer: 'x' }
+      outcome: taskOutcome({ rounds: 2, answer: 'x' })
     });
     const done = await stream.finished;
     expect(done.outcome).toMatchObject({ status: 'answered' });

@@ -19,7 +19,7 @@ import {
   INotebookBridge,
   IRunResult
 } from '../notebook/types';
-import { IStatus } from '../protocol';
+import { IFixOutcome, IStatus, ITaskOutcome } from '../protocol';
 
 /**
  * A stand-in for the browser's WebSocket: records what the client sends and
@@ -135,7 +135,39 @@ export function makeStatus(overrides: Partial<IStatus> = {}): IStatus {
 }
 
 /**
- * A `done` message for a request.
+ * A fix's outcome (`kind: 'fix'`), fixed in one round unless overridden.
+ */
+export function fixOutcome(overrides: Partial<IFixOutcome> = {}): IFixOutcome {
+  return {
+    kind: 'fix',
+    status: 'fixed',
+    source: 'x = 1\nprint(x)',
+    rounds: 1,
+    message: '',
+    cause: null,
+    ...overrides
+  };
+}
+
+/**
+ * A task's outcome (`kind: 'task'`), answered unless overridden.
+ */
+export function taskOutcome(
+  overrides: Partial<ITaskOutcome> = {}
+): ITaskOutcome {
+  return {
+    kind: 'task',
+    status: 'answered',
+    rounds: 1,
+    message: '',
+    answer: '',
+    transcript: [],
+    ...overrides
+  };
+}
+
+/**
+ * A `done` message for a request (no outcome unless the test adds one).
  */
 export function doneMessage(
   id: string,
@@ -152,7 +184,8 @@ export function doneMessage(
           ? 18.5
           : overrides.tokensPerSecond
     },
-    cancelled: overrides.cancelled ?? false
+    cancelled: overrides.cancelled ?? false,
+    outcome: null
   };
 }
 
@@ -320,6 +353,11 @@ export class FakeTarget implements IFixTarget {
   }
   async readVariables(): Promise<string | null> {
     return this.variables;
+  }
+  /** The notebook's kernel. */
+  kernel: string | null = 'kernel-1';
+  kernelId(): string | null {
+    return this.kernel;
   }
   setSource(source: string): void {
     this.writes.push(source);

@@ -8,6 +8,7 @@ import {
   FakeTarget,
   FakeWebSocket,
   doneMessage,
+  fixOutcome,
   flushPromises,
   makeSettings
 } from './fakes';
@@ -44,7 +45,7 @@ describe('the fix loop', () => {
     client.dispose();
   });
 
-  it('sends the cell, its outputs, the cells above, variables and the rounds', async () => {
+  it('sends the cell, its outputs, the cells above, the kernel, variables and the rounds', async () => {
     const id = await start({ fixRounds: 4 });
     const request = sent('fix')[0];
     expect(request).toEqual({
@@ -54,12 +55,31 @@ describe('the fix loop', () => {
       context: ['import math', 'x = 1'],
       variables: 'x: int = 1',
       language: 'python',
-      max_rounds: 4
+      max_rounds: 4,
+      kernel_id: 'kernel-1'
     });
     expect(fix().status).toBe('streaming');
     expect(fix().error).toContain('NameError');
     // The fix is not part of the chat sent to the model.
     expect(model.buildMessages()).toEqual([]);
+  });
+
+  it('leaves the rounds to the server when unset, and the kernel when there is none', async () => {
+    FakeWebSocket.reset();
+    client = new AssistantClient({ serverSettings: makeSettings() });
+    model = new ChatModel({ client });
+    client.connect();
+    socket = FakeWebSocket.last;
+    socket.open();
+    target = new FakeTarget();
+    target.kernel = null;
+    model.fixes.start(target);
+    await flushPromises();
+    const request = sent('fix')[0];
+    expect(request.max_rounds).toBeUndefined();
+    expect(request.kernel_id).toBeUndefined();
+    // The variables stay as the fallback.
+    expect(request.variables).toBe('x: int = 1');
   });
 
   it('bounds the variables summary', async () => {
@@ -152,12 +172,7 @@ describe('the fix loop', () => {
 
     socket.receive({
       ...doneMessage(id),
-      outcome: {
-        status: 'fixed',
-        source: 'x = 1\nprint(x)',
-        rounds: 2,
-        message: 'Fixed in 2 rounds.'
-      }
+      outcome: fixOutcome({ rounds: 2, message: 'Fixed in 2 rounds.' })
     });
     await flushPromises();
     expect(fix().status).toBe('fixed');
@@ -326,12 +341,11 @@ describe('the fix loop', () => {
     const id = await start();
     socket.receive({
       ...doneMessage(id),
-      outcome: {
+      outcome: fixOutcome({
         status: 'no_code',
         source: 'x = 1\nprint(y)',
-        rounds: 1,
         message: 'The model gave no code.'
-      }
+      })
     });
     await flushPromises();
     expect(fix().status).toBe('failed');
@@ -356,13 +370,7 @@ describe('the fix loop', () => {
     const id = await start();
     socket.receive({
       ...doneMessage(id),
-      outcome: {
-        status: 'fixed',
-        source: 'x = 1\nprint(x)',
-        rounds: 1,
-        message: '',
-        cause: { cell: 1, names: ['x', 'normalize'] }
-      }
+      outcome: fixOutcome({ cause: { cell: 1, names: ['x', 'normalize'] } })
     });
     await flushPromises();
     expect(fix().status).toBe('fixed');
@@ -400,7 +408,13 @@ describe('the fix loop', () => {
       const id = await start();
       socket.receive({
         ...doneMessage(id),
-        outcome: { source: 'x', rounds: 1, message: '', ...outcome }
+        outcome: {
+          kind: 'fix',
+          source: 'x',
+          rounds: 1,
+          message: '',
+          ...outcome
+        }
       });
       await flushPromises();
       expect([i, fix().status]).toEqual([
@@ -419,13 +433,7 @@ describe('the fix loop', () => {
     target.contextCells = [];
     socket.receive({
       ...doneMessage(id),
-      outcome: {
-        status: 'fixed',
-        source: 'x',
-        rounds: 1,
-        message: '',
-        cause: { cell: 0, names: ['math'] }
-      }
+      outcome: fixOutcome({ source: 'x', cause: { cell: 0, names: ['math'] } })
     });
     await flushPromises();
     expect(fix().cause).toEqual({ index: 0, names: ['math'], cell: null });

@@ -80,12 +80,21 @@ describe('ChatModel', () => {
         'assistant:streaming'
       ]);
       expect(model.messages[0].content).toBe('  Write a function');
+      // Unset sampling settings are left out: the server's defaults apply.
       expect(lastChat()).toEqual({
         type: 'chat',
         id: expect.any(String),
-        messages: [{ role: 'user', content: '  Write a function' }],
-        max_tokens: DEFAULT_SETTINGS.maxTokens,
-        temperature: DEFAULT_SETTINGS.temperature
+        messages: [{ role: 'user', content: '  Write a function' }]
+      });
+    });
+
+    it('sends the sampling settings that are set', () => {
+      harness = setup();
+      harness.model.configure({ maxTokens: 256, temperature: 0 });
+      harness.model.send('Hi');
+      expect(harness.lastChat()).toMatchObject({
+        max_tokens: 256,
+        temperature: 0
       });
     });
 
@@ -429,7 +438,10 @@ describe('ChatModel', () => {
       expect(harness.model.settings).toEqual(DEFAULT_SETTINGS);
       harness.model.configure({ maxTokens: 100 });
       expect(harness.model.settings.maxTokens).toBe(100);
-      expect(harness.model.settings.temperature).toBe(0.2);
+      // Unset: the server's default.
+      expect(harness.model.settings.temperature).toBeNull();
+      harness.model.configure({ maxTokens: null });
+      expect(harness.model.settings.maxTokens).toBeNull();
     });
   });
 });

@@ -20,12 +20,14 @@ import { FIX_REQUEST } from '../chat/transcript';
 import { IFixTarget } from '../loop/targets';
 import { NotebookCellTarget } from '../notebook/celltarget';
 import { INotebookPanelLike } from '../notebook/types';
+import type { IFixOutcome } from '../protocol';
 import { ChatPanel } from '../widgets';
 import {
   FakeBridge,
   FakeTarget,
   FakeWebSocket,
   doneMessage,
+  fixOutcome,
   flushPromises,
   makeSettings,
   makeStatus
@@ -99,7 +101,7 @@ describe('ChatPanel with a notebook', () => {
   /** Start a fix of `target` and end it as fixed, with `outcome`'s fields. */
   async function fixWith(
     target: IFixTarget,
-    outcome: Record<string, unknown>
+    outcome: Partial<IFixOutcome>
   ): Promise<void> {
     await act(async () => {
       model.fixes.start(target);
@@ -109,13 +111,7 @@ describe('ChatPanel with a notebook', () => {
     await act(async () => {
       socket.receive({
         ...doneMessage(id),
-        outcome: {
-          status: 'fixed',
-          source: 'x = 1\nprint(x)',
-          rounds: 1,
-          message: '',
-          ...outcome
-        }
+        outcome: fixOutcome(outcome)
       });
       await flushPromises();
     });
@@ -387,12 +383,7 @@ describe('ChatPanel with a notebook', () => {
     await act(async () => {
       socket.receive({
         ...doneMessage(id),
-        outcome: {
-          status: 'fixed',
-          source: 'x = 1\nprint(x)',
-          rounds: 1,
-          message: ''
-        }
+        outcome: fixOutcome()
       });
       await flushPromises();
     });

@@ -15,7 +15,8 @@ import {
   doneMessage,
   flushPromises,
   makeSettings,
-  makeStatus
+  makeStatus,
+  taskOutcome
 } from './fakes';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
@@ -175,12 +176,13 @@ describe('ChatPanel tasks', () => {
       socket.receive({ type: 'token', id, round: 1, text: 'It is 42.' });
       socket.receive({
         ...doneMessage(id),
-        outcome: {
-          status: 'answered',
-          rounds: 1,
-          message: '',
-          answer: 'It is 42.'
-        }
+        outcome: taskOutcome({
+          answer: 'It is 42.',
+          transcript: [
+            { role: 'user', content: 'What is 6 * 7?' },
+            { role: 'assistant', content: 'It is 42.' }
+          ]
+        })
       });
       await flushPromises();
     });

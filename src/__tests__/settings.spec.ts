@@ -14,16 +14,18 @@ describe('task settings', () => {
 
   afterEach(() => model.dispose());
 
-  it('defaults to 5 rounds, asking before each cell', () => {
-    expect(model.settings.taskRounds).toBe(5);
+  it("defaults to the server's rounds, asking before each cell", () => {
+    expect(model.settings.taskRounds).toBeNull();
+    expect(model.settings.fixRounds).toBeNull();
     expect(model.settings.taskConsent).toBe('ask');
   });
 
-  it.each([0, 21, 2.5, 'many', null])(
-    'falls back to the default for taskRounds %p',
+  it.each([0, 2.5, 'many', null, undefined])(
+    "falls back to the server's default for taskRounds %p",
     value => {
+      model.configure({ taskRounds: 7 });
       model.configure({ taskRounds: value as any });
-      expect(model.settings.taskRounds).toBe(5);
+      expect(model.settings.taskRounds).toBeNull();
     }
   );
 

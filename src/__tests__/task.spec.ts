@@ -2,8 +2,8 @@ import type * as nbformat from '@jupyterlab/nbformat';
 
 import { AssistantClient } from '../api/client';
 import { ChatModel } from '../chat/model';
-import { DEFAULT_SETTINGS } from '../chat/settings';
 import { ITaskState } from '../loop/task';
+import type { IChatMessage } from '../protocol';
 import {
   FakeBridge,
   FakeTaskCell,
@@ -11,7 +11,8 @@ import {
   FakeWebSocket,
   doneMessage,
   flushPromises,
-  makeSettings
+  makeSettings,
+  taskOutcome
 } from './fakes';
 
 const PRINTED: nbformat.IOutput = {
@@ -85,7 +86,6 @@ describe('tasks in the chat model', () => {
       ],
       max_rounds: 7,
       language: 'python',
-      max_tokens: DEFAULT_SETTINGS.maxTokens,
       temperature: 0
     });
     expect(sent('task')[0].messages[0].content).toMatch(/Compute x$/);
@@ -102,6 +102,18 @@ describe('tasks in the chat model', () => {
     // One thing at a time.
     expect(model.send('Hello')).toBe(false);
     expect(model.sendTask('Again')).toBe(false);
+  });
+
+  it("leaves unset settings out, so that the server's defaults apply", () => {
+    const id = start('Compute x');
+    expect(Object.keys(sent('task')[0])).toEqual([
+      'type',
+      'id',
+      'messages',
+      'language'
+    ]);
+    expect(sent('task')[0].id).toBe(id);
+    expect(task().maxRounds).toBeNull();
   });
 
   it('leaves an empty active cell out of the task', () => {
@@ -155,14 +167,25 @@ describe('tasks in the chat model', () => {
     expect(task().steps[1].cell?.summary).toBe('43');
 
     token(id, 3, 'x + 1 is 43.');
+    // What the model saw, as the server's loop worded it.
+    const transcript: IChatMessage[] = [
+      { role: 'user', content: sent('task')[0].messages[0].content },
+      { role: 'assistant', content: 'Define x.\n```python\nx = 6 * 7\n```' },
+      { role: 'user', content: 'Output:\n[no output]' },
+      {
+        role: 'assistant',
+        content: 'Print it.\n```python\nprint(x + 1)\n```'
+      },
+      { role: 'user', content: 'Output:\n43' },
+      { role: 'assistant', content: 'x + 1 is 43.' }
+    ];
     socket.receive({
       ...doneMessage(id, { tokensPerSecond: 9.5 }),
-      outcome: {
-        status: 'answered',
+      outcome: taskOutcome({
         rounds: 3,
-        message: '',
-        answer: 'x + 1 is 43.'
-      }
+        answer: 'x + 1 is 43.',
+        transcript
+      })
     });
     await flushPromises();
     expect(task().status).toBe('done');
@@ -184,19 +207,9 @@ describe('tasks in the chat model', () => {
     expect(model.lastTokensPerSecond).toBe(9.5);
     expect(notebook.isDisposed).toBe(true);
 
-    // Later messages carry the task's transcript.
-    const messages = model.buildMessages();
-    expect(messages.map(m => m.role)).toEqual([
-      'user',
-      'assistant',
-      'user',
-      'assistant',
-      'user',
-      'assistant'
-    ]);
-    expect(messages[2].content).toBe('Execution result:\n[No output]');
-    expect(messages[4].content).toBe('Execution result:\n43');
-    expect(messages[5].content).toContain('x + 1 is 43.');
+    // Later messages replay the server's transcript, word for word (the
+    // final answer is its last turn, not repeated).
+    expect(model.buildMessages()).toEqual(transcript);
 
     // The link shows the cell.
     expect(session().reveal(2)).toBe(true);
@@ -274,6 +287,62 @@ describe('tasks in the chat model', () => {
     ]);
   });
 
+  it("replays the server's transcript on the next question, never the panel's own words", async () => {
+    setUp({ taskConsent: 'auto', systemPrompt: 'Be brief.' });
+    bridge.context = null;
+    // An earlier chat, then a task: the transcript holds both.
+    model.send('Hi');
+    const chat = sent('chat')[0].id;
+    socket.receive({ type: 'token', id: chat, text: 'Hello.' });
+    socket.receive(doneMessage(chat));
+    await flushPromises();
+    expect(model.sendTask('Compute x')).toBe(true);
+    const id = sent('task')[0].id;
+    expect(sent('task')[0].messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello.' },
+      { role: 'user', content: 'Compute x' }
+    ]);
+    token(id, 1, 'Run it.\n```python\nx = 6 * 7\n```');
+    propose(id, 1, 'x = 6 * 7');
+    cell(0).runs[0].resolve({ status: 'ok', outputs: [PRINTED] });
+    await flushPromises();
+    token(id, 2, 'x is 42.');
+    const transcript: IChatMessage[] = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello.' },
+      {
+        role: 'user',
+        content: 'Compute x\n\n(Start with the code to run for the first step.)'
+      },
+      { role: 'assistant', content: 'Run it.\n```python\nx = 6 * 7\n```' },
+      { role: 'user', content: 'Output:\n43' },
+      { role: 'assistant', content: 'x is 42.' }
+    ];
+    socket.receive({
+      ...doneMessage(id),
+      outcome: taskOutcome({ rounds: 2, answer: 'x is 42.', transcript })
+    });
+    await flushPromises();
+    expect(model.messages.map(e => e.kind ?? e.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'task',
+      'assistant'
+    ]);
+
+    model.send('And x + 1?');
+    const followUp = sent('chat')[1].messages;
+    expect(followUp).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      ...transcript,
+      { role: 'user', content: 'And x + 1?' }
+    ]);
+    expect(JSON.stringify(followUp)).not.toContain('Execution result');
+  });
+
   it('Stop while a cell runs lets it finish and shows its outcome, sending nothing', async () => {
     const id = start('Go', { taskConsent: 'auto' });
     propose(id, 1, 'import time; time.sleep(60)');
@@ -302,12 +371,11 @@ describe('tasks in the chat model', () => {
     await flushPromises();
     socket.receive({
       ...doneMessage(id),
-      outcome: {
+      outcome: taskOutcome({
         status: 'max_rounds',
         rounds: 1,
-        message: 'The task used its 1 rounds without finishing.',
-        answer: ''
-      }
+        message: 'The task used its 1 rounds without finishing.'
+      })
     });
     await flushPromises();
     expect(task()).toMatchObject({

@@ -273,7 +273,9 @@ export class AssistantClient implements IDisposable {
         break;
       case 'token':
         this._watchdog.heard(message.id);
-        this._streams.get(message.id)?._token(message.text, message.round);
+        this._streams
+          .get(message.id)
+          ?._token(message.text, message.round ?? undefined);
         break;
       case 'proposal': {
         const stream = this._streams.get(message.id);

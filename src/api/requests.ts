@@ -1,7 +1,8 @@
 /**
  * The request messages the client sends, built from its callers' options
  * (camelCase there, the wire's snake_case here). Pure functions; options
- * left out are left out of the message, so that the server's defaults apply.
+ * left out or null are left out of the message, so that the server's
+ * defaults apply (an unset setting of the panel means the server's default).
  */
 import {
   IChatMessage,
@@ -15,8 +16,10 @@ import {
  * The sampling options of a request that generates from a conversation.
  */
 export interface ISamplingOptions {
-  maxTokens?: number;
-  temperature?: number;
+  /** Sent as `max_tokens`; null: the server's default. */
+  maxTokens?: number | null;
+  /** Null: the server's default. */
+  temperature?: number | null;
 }
 
 /**
@@ -32,9 +35,16 @@ export interface IChatOptions extends ISamplingOptions {
 export interface IFixOptions {
   cell: IFixCell;
   context?: ReadonlyArray<string>;
+  /** A summary of the kernel's variables: the server's fallback. */
   variables?: string | null;
   language?: string;
-  maxRounds?: number;
+  /** Sent as `max_rounds`; null: the server's default. */
+  maxRounds?: number | null;
+  /**
+   * The notebook's kernel (sent as `kernel_id`), which the server reads
+   * silently for the prompt and its checks; null when there is none.
+   */
+  kernelId?: string | null;
 }
 
 /**
@@ -43,8 +53,8 @@ export interface IFixOptions {
 export interface ITaskOptions extends ISamplingOptions {
   /** The conversation; its last user message is the task. */
   messages: IChatMessage[];
-  /** Sent as `max_rounds`. */
-  maxRounds?: number;
+  /** Sent as `max_rounds`; null: the server's default. */
+  maxRounds?: number | null;
   /** The kernel's language. */
   language?: string;
 }
@@ -73,8 +83,11 @@ export function fixRequest(id: string, options: IFixOptions): IFixRequest {
   if (options.language) {
     message.language = options.language;
   }
-  if (options.maxRounds !== undefined) {
+  if (isSet(options.maxRounds)) {
     message.max_rounds = options.maxRounds;
+  }
+  if (isSet(options.kernelId)) {
+    message.kernel_id = options.kernelId;
   }
   return message;
 }
@@ -85,7 +98,7 @@ export function taskRequest(id: string, options: ITaskOptions): ITaskRequest {
     id,
     messages: copyMessages(options.messages)
   };
-  if (options.maxRounds !== undefined) {
+  if (isSet(options.maxRounds)) {
     message.max_rounds = options.maxRounds;
   }
   if (options.language) {
@@ -102,11 +115,18 @@ function withSampling<T extends IChatRequest | ITaskRequest>(
   message: T,
   options: ISamplingOptions
 ): T {
-  if (options.maxTokens !== undefined) {
+  if (isSet(options.maxTokens)) {
     message.max_tokens = options.maxTokens;
   }
-  if (options.temperature !== undefined) {
+  if (isSet(options.temperature)) {
     message.temperature = options.temperature;
   }
   return message;
+}
+
+/**
+ * Whether an option is set (neither left out nor null).
+ */
+function isSet<T>(value: T | null | undefined): value is T {
+  return value !== undefined && value !== null;
 }

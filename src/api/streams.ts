@@ -144,7 +144,7 @@ export class LoopStream extends ChatStream {
       id: this.id,
       round: result.round,
       status: result.status,
-      outputs: result.outputs
+      outputs: result.outputs ?? []
     };
     if (result.message !== undefined) {
       message.message = result.message;

@@ -44,6 +44,11 @@ export interface IChatEntry {
   readonly codeBlocks?: ReadonlyArray<ICodeBlock>;
   /** What an execution entry shows in short. */
   readonly execution?: IExecutionSummary;
+  /**
+   * The id of the task entry whose final answer this entry shows: the
+   * task's transcript holds it already.
+   */
+  readonly fromTask?: string;
 }
 
 /**

@@ -1,17 +1,20 @@
 /**
  * The panel's settings, from the settings registry (schema/plugin.json):
- * their defaults and how a raw value is read.
+ * their defaults and how a raw value is read. The limits of the request
+ * settings are not restated here: the registry holds them to
+ * schema/plugin.json, whose bounds a test checks against the server's
+ * protocol schema, and the server holds every request to them.
  */
-import { MAX_TASK_ROUNDS, TaskConsent } from '../loop/task';
+import type { TaskConsent } from '../loop/task';
 
 /**
  * The frontend knobs, from the settings registry (schema/plugin.json).
  */
 export interface IChatSettings {
-  /** Upper bound on the tokens of one answer. */
-  maxTokens: number;
-  /** Sampling temperature. */
-  temperature: number;
+  /** Upper bound on the tokens of one answer; null: the server's default. */
+  maxTokens: number | null;
+  /** Sampling temperature; null: the server's default. */
+  temperature: number | null;
   /** System prompt; empty means the server's default. */
   systemPrompt: string;
   /** Send the active cell's source (and selection) with each message. */
@@ -28,17 +31,17 @@ export interface IChatSettings {
   includeKernelVariables: boolean;
   /** Start a fix in the panel as soon as a cell fails. */
   autoFix: boolean;
-  /** The most rounds of a fix (sent as `max_rounds`). */
-  fixRounds: number;
-  /** The most rounds of a task (sent as `max_rounds`). */
-  taskRounds: number;
+  /** The most rounds of a fix (`max_rounds`); null: the server's default. */
+  fixRounds: number | null;
+  /** The most rounds of a task (`max_rounds`); null: the server's default. */
+  taskRounds: number | null;
   /** Whether each cell of a task waits for Run (`ask`) or runs at once. */
   taskConsent: TaskConsent;
 }
 
 export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
-  maxTokens: 512,
-  temperature: 0.2,
+  maxTokens: null,
+  temperature: null,
   systemPrompt: '',
   includeActiveCell: true,
   contextBudgetTokens: 0,
@@ -47,14 +50,15 @@ export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
   nearbyCellCount: 2,
   includeKernelVariables: false,
   autoFix: true,
-  fixRounds: 3,
-  taskRounds: 5,
+  fixRounds: null,
+  taskRounds: null,
   taskConsent: 'ask'
 });
 
 /**
  * `current` with `changes` applied; a value of the wrong type or out of
- * range falls back to its default.
+ * range falls back to its default (for the request settings, null: the
+ * server's default).
  */
 export function mergeSettings(
   current: Readonly<IChatSettings>,
@@ -66,23 +70,28 @@ export function mergeSettings(
   }[keyof IChatSettings];
   const flag = (key: FlagKey): boolean =>
     typeof merged[key] === 'boolean' ? merged[key] : DEFAULT_SETTINGS[key];
-  const integer = (
-    key: keyof IChatSettings,
-    min: number,
-    max = Infinity
-  ): number => {
+  const integer = (key: keyof IChatSettings, min: number): number => {
     const value = Number(merged[key]);
-    return Number.isInteger(value) && value >= min && value <= max
+    return Number.isInteger(value) && value >= min
       ? value
       : (DEFAULT_SETTINGS[key] as number);
   };
-  const temperature = Number(merged.temperature);
+  // Unset (null, or left out): the server's default.
+  const optional = (
+    key: 'maxTokens' | 'temperature' | 'fixRounds' | 'taskRounds',
+    valid: (value: number) => boolean
+  ): number | null => {
+    const raw = merged[key];
+    return typeof raw === 'number' && valid(raw) ? raw : DEFAULT_SETTINGS[key];
+  };
+  const positiveInteger = (value: number): boolean =>
+    Number.isInteger(value) && value >= 1;
   return {
-    maxTokens: integer('maxTokens', 1),
-    temperature:
-      Number.isFinite(temperature) && temperature >= 0
-        ? temperature
-        : DEFAULT_SETTINGS.temperature,
+    maxTokens: optional('maxTokens', positiveInteger),
+    temperature: optional(
+      'temperature',
+      value => Number.isFinite(value) && value >= 0
+    ),
     systemPrompt:
       typeof merged.systemPrompt === 'string' ? merged.systemPrompt : '',
     includeActiveCell: flag('includeActiveCell'),
@@ -92,8 +101,8 @@ export function mergeSettings(
     nearbyCellCount: integer('nearbyCellCount', 0),
     includeKernelVariables: flag('includeKernelVariables'),
     autoFix: flag('autoFix'),
-    fixRounds: integer('fixRounds', 1),
-    taskRounds: integer('taskRounds', 1, MAX_TASK_ROUNDS),
+    fixRounds: optional('fixRounds', positiveInteger),
+    taskRounds: optional('taskRounds', positiveInteger),
     taskConsent:
       merged.taskConsent === 'auto' || merged.taskConsent === 'ask'
         ? merged.taskConsent

@@ -106,6 +106,7 @@ export class TaskSessions extends SessionList<TaskSession> {
           content: state.answer,
           state: 'complete',
           codeBlocks: extractCodeBlocks(state.answer),
+          fromTask: session.id,
           ...(state.tokensPerSecond !== undefined
             ? { tokensPerSecond: state.tokensPerSecond }
             : {})

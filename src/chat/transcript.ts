@@ -2,7 +2,6 @@
  * The conversation as the model reads it: the `messages` of the next
  * request, built from the panel's entries. Pure functions.
  */
-import { taskTranscript } from '../loop/task';
 import type { IChatMessage } from '../protocol';
 import type { IChatEntry } from './conversation';
 
@@ -16,9 +15,14 @@ export const FIX_REQUEST =
  * The `messages` array of a chat request for a conversation: the system
  * prompt (when set) first, then the turns in order. Answers that failed or
  * are still streaming are left out; a stopped answer keeps what was
- * generated; fixes are not part of it; a task brings its rounds. Consecutive
- * turns of one role are merged so that roles alternate, as chat templates
- * expect.
+ * generated; fixes are not part of it. A finished task brings the server's
+ * transcript: the conversation as the model saw it up to the task's final
+ * answer, the turns before the task included, so it replaces them (the
+ * server's loop is the one source of what the model was told of each run;
+ * the panel never re-words it). A task that ended without one (stopped,
+ * failed) brings what the model wrote, as a stopped answer does, but no
+ * results of its runs: only the server words those. Consecutive turns of
+ * one role are merged so that roles alternate, as chat templates expect.
  */
 export function buildMessages(
   entries: ReadonlyArray<IChatEntry>,
@@ -34,14 +38,34 @@ export function buildMessages(
     }
   };
   const system = systemPrompt.trim();
-  if (system) {
-    result.push({ role: 'system', content: system });
-  }
+  const start = (): void => {
+    result.length = 0;
+    if (system) {
+      result.push({ role: 'system', content: system });
+    }
+  };
+  start();
   for (const entry of entries) {
     if (entry.kind === 'task') {
-      for (const turn of entry.task ? taskTranscript(entry.task) : []) {
-        push(turn.role, turn.content);
+      const transcript = entry.task?.outcome?.transcript;
+      if (transcript) {
+        start();
+        for (const turn of transcript) {
+          if (turn.role !== 'system') {
+            push(turn.role, turn.content);
+          }
+        }
+      } else {
+        for (const step of entry.task?.steps ?? []) {
+          if (step.text.trim()) {
+            push('assistant', step.text);
+          }
+        }
       }
+      continue;
+    }
+    if (entry.fromTask !== undefined) {
+      // The task's final answer: the last turn of its transcript.
       continue;
     }
     if (

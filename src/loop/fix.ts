@@ -146,7 +146,9 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
   }
 
   /**
-   * Read the variables and send the `fix` request.
+   * Read the variables and send the `fix` request, with the kernel's id: the
+   * server reads the kernel itself when it can, the variables summary is its
+   * fallback.
    */
   async start(): Promise<void> {
     let variables: string | null = null;
@@ -164,7 +166,8 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
         context: this._target.context,
         variables,
         language: this._target.language,
-        maxRounds: this._maxRounds
+        maxRounds: this._maxRounds,
+        kernelId: this._target.kernelId()
       })
     );
   }
@@ -403,7 +406,7 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
 
   private _client: AssistantClient;
   private _target: IFixTarget;
-  private _maxRounds: number | undefined;
+  private _maxRounds: number | null | undefined;
   private _causeCell: IFixContextCell | null = null;
   private _autoRun = false;
 }
@@ -414,6 +417,7 @@ export namespace FixSession {
     id: string;
     client: AssistantClient;
     target: IFixTarget;
-    maxRounds?: number;
+    /** Null or left out: the server's default. */
+    maxRounds?: number | null;
   }
 }

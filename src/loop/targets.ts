@@ -81,6 +81,11 @@ export interface IFixTarget extends IRunnableCell, IDisposable {
   readonly lost: ISignal<IFixTarget, string>;
   /** A summary of the kernel's variables, or null. */
   readVariables(): Promise<string | null>;
+  /**
+   * The id of the notebook's kernel now (the server reads that kernel
+   * silently for the prompt and its checks), or null when it has none.
+   */
+  kernelId(): string | null;
   /** Replace the cell's source; throws when the cell is gone. */
   setSource(source: string): void;
 }

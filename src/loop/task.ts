@@ -8,7 +8,7 @@
 import { AssistantClient } from '../api/client';
 import { ChatError, errorMessage } from '../api/errors';
 import { tokensPerSecond } from '../api/streams';
-import { formatExecutionResult, formatOutputs } from '../notebook/outputs';
+import { formatOutputs } from '../notebook/outputs';
 import {
   ExecutionStatus,
   IChatMessage,
@@ -26,11 +26,6 @@ import { ICellRunResult, ITaskCell, ITaskNotebook } from './targets';
  * once (`auto`).
  */
 export type TaskConsent = 'ask' | 'auto';
-
-/**
- * The most rounds of a task the server accepts.
- */
-export const MAX_TASK_ROUNDS = 20;
 
 /**
  * Where a task stands: generating (`streaming`), a cell waiting for Run
@@ -89,8 +84,6 @@ export interface ITaskStep {
   readonly explanation?: string;
   /** The cell it went into, once inserted. */
   readonly cell?: ITaskStepCell;
-  /** The `Execution result:` turn sent back to the model. */
-  readonly feedback?: string;
 }
 
 /**
@@ -101,12 +94,16 @@ export interface ITaskState {
   /** The notebook's name. */
   readonly notebook: string;
   readonly consent: TaskConsent;
-  readonly maxRounds: number;
+  /** The most rounds asked for; null: the server's default. */
+  readonly maxRounds: number | null;
   /** The rounds shown as steps (the final answer is not one). */
   readonly steps: ReadonlyArray<ITaskStep>;
   /** The round in progress or the last one. */
   readonly round: number;
-  /** The server's outcome, once done. */
+  /**
+   * The server's outcome, once done; its `transcript` is what the model saw,
+   * which the next request of the conversation replays.
+   */
   readonly outcome?: ITaskOutcome;
   /** The final answer (an answer without code), once done. */
   readonly answer?: string;
@@ -138,7 +135,7 @@ export function cellsRun(state: ITaskState): number {
  * Whether a finished task ended with its final answer.
  */
 export function isAnswered(outcome: ITaskOutcome | undefined): boolean {
-  return outcome?.status === 'answered' || outcome?.status === 'no_code';
+  return outcome?.status === 'answered';
 }
 
 /**
@@ -275,8 +272,7 @@ export class TaskSession extends LoopSession<ITaskState, ITaskStep> {
     const last = steps[steps.length - 1];
     const final = answered && last?.code === undefined ? last : undefined;
     const answer = answered
-      ? (typeof outcome.answer === 'string' ? outcome.answer.trim() : '') ||
-        (final?.text.trim() ?? '')
+      ? outcome.answer.trim() || (final?.text.trim() ?? '')
       : '';
     this._finish('done', outcome.message || undefined, {
       ...timing,
@@ -320,8 +316,10 @@ export class TaskSession extends LoopSession<ITaskState, ITaskStep> {
     }
   }
 
-  protected _resultFields(result: ICellRunResult): Partial<ITaskStep> {
-    return { feedback: formatExecutionResult(result.outputs) };
+  protected _resultFields(): Partial<ITaskStep> {
+    // What the model is told of the run is the server's to word: it comes
+    // back in the outcome's transcript.
+    return {};
   }
 
   /**
@@ -458,28 +456,14 @@ export namespace TaskSession {
     notebook: ITaskNotebook;
     /** The conversation; its last user message is the task. */
     messages: IChatMessage[];
-    maxRounds: number;
+    /** Null: the server's default. */
+    maxRounds: number | null;
     consent: TaskConsent;
-    maxTokens?: number;
-    temperature?: number;
+    /** Null: the server's default. */
+    maxTokens?: number | null;
+    /** Null: the server's default. */
+    temperature?: number | null;
   }
-}
-
-/**
- * The conversation turns of a task, for later requests: each step's answer,
- * and the execution result sent back after it.
- */
-export function taskTranscript(state: ITaskState): IChatMessage[] {
-  const result: IChatMessage[] = [];
-  for (const step of state.steps) {
-    if (step.text.trim()) {
-      result.push({ role: 'assistant', content: step.text });
-    }
-    if (step.feedback) {
-      result.push({ role: 'user', content: step.feedback });
-    }
-  }
-  return result;
 }
 
 /**

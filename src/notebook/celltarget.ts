@@ -105,6 +105,13 @@ export class NotebookCellTarget implements IFixTarget {
     return null;
   }
 
+  kernelId(): string | null {
+    if (this._gone()) {
+      return null;
+    }
+    return this._panel.sessionContext.session?.kernel?.id ?? null;
+  }
+
   async readVariables(): Promise<string | null> {
     return this._gone() ? null : this._readVariables(this._panel);
   }

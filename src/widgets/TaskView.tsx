@@ -57,12 +57,16 @@ export function TaskView(props: ITaskViewProps): JSX.Element {
       headline = trans.__('Task in %1 interrupted', task.notebook);
       break;
     default:
-      headline = trans.__(
-        'Task in %1: round %2 of at most %3',
-        task.notebook,
-        task.round,
-        task.maxRounds
-      );
+      // Without a rounds setting, the server's default bounds the task.
+      headline =
+        task.maxRounds === null
+          ? trans.__('Task in %1: round %2', task.notebook, task.round)
+          : trans.__(
+              'Task in %1: round %2 of at most %3',
+              task.notebook,
+              task.round,
+              task.maxRounds
+            );
   }
   return (
     <div
@@ -152,7 +156,7 @@ function TaskStepView(props: {
 
 /**
  * The cell of a step: a link that shows it in the notebook, its status, its
- * outputs in short (unfolding to the text sent to the model), and Run / Skip
+ * outputs in short (unfolding to the outputs as text), and Run / Skip
  * while it waits for consent.
  */
 function TaskCellView(props: {
