@@ -144,6 +144,15 @@ async def test_a_cell_that_does_not_parse_must_still_bind_its_names_in_the_kerne
     assert outcome.status == "fixed" and outcome.source in fixed
 
 
+async def test_a_name_the_fix_renames_in_a_cell_that_did_not_parse_is_not_required() -> None:
+    source = "class = 'A'\nlabel = class.lower()"
+    engine: Any = ScriptedEngine(answer("cls = 'A'\nlabel = cls.lower()"))
+    async with KernelExecutor(timeout=30) as kernel:
+        failure = await kernel.execute(source)
+        outcome = await fix_cell(engine, kernel, FixTask(source, failure), max_rounds=1, reader=kernel)
+    assert outcome.status == "fixed", outcome.rounds[0].rejected
+
+
 async def test_code_that_already_ran_is_never_run_again() -> None:
     first = answer("x = int('1.5')")
     engine: Any = ScriptedEngine(first, answer("x = int('2.5')"), first, answer("x = int(float('1.5'))"))

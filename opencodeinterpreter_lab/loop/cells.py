@@ -12,6 +12,7 @@ import ast
 import builtins
 import difflib
 import functools
+import keyword
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -124,7 +125,7 @@ def _defined_by_lines(source: str) -> set[str]:
             names.update(part for part in parts if part.isidentifier())
         else:
             names.update(_IDENTIFIER.findall(definition or loop_targets or assigned or ""))
-    return names - {"def", "class", "for", "in", "import", "from", "as"}
+    return {name for name in names if not keyword.iskeyword(name)}
 
 
 def relevant_cells(earlier: Sequence[str], source: str, max_chars: int = CONTEXT_CHARS) -> list[str]:
