@@ -176,13 +176,22 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
     return app.engine_config()
 
 
+def _add_model_options(parser: argparse.ArgumentParser, threads: bool = True, results: str = "") -> None:
+    """--model and --model-path; --threads; --output for per-``results`` JSON lines."""
+    parser.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
+    parser.add_argument("--model-path", help="a local GGUF file instead")
+    if threads:
+        parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
+    if results:
+        parser.add_argument("--output", help=f"write per-{results} results as JSON lines here")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jupyter opencodeinterpreter", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     model = commands.add_parser("model", help="assemble or download the configured model now; print its path")
-    model.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
-    model.add_argument("--model-path", help="a local GGUF file instead")
+    _add_model_options(model, threads=False)
     model.add_argument("--cache-dir", help="where models are kept")
     model.set_defaults(run=_cmd_model)
 
@@ -191,8 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--output", help="where to write the result (default: NOTEBOOK.fixed.ipynb beside it)")
     fix.add_argument("--max-rounds", type=int, default=3, help="fix attempts per cell (default 3)")
     fix.add_argument("--timeout", type=float, default=120, help="seconds a cell may run (default 120)")
-    fix.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
-    fix.add_argument("--model-path", help="a local GGUF file instead")
+    _add_model_options(fix, threads=False)
     fix.set_defaults(run=_cmd_fix)
 
     bench = commands.add_parser("bench", help="benchmarks")
@@ -214,18 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fixes.add_argument("--limit", type=int, help="only the first N cases")
     fixes.add_argument("--cases", help="only these case ids (comma-separated)")
-    fixes.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
-    fixes.add_argument("--model-path", help="a local GGUF file instead")
-    fixes.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
-    fixes.add_argument("--output", help="write per-case results as JSON lines here")
+    _add_model_options(fixes, results="case")
     fixes.set_defaults(run=_cmd_bench_fix)
     notebooks = which.add_parser("notebooks", help="the headless fixer on whole broken notebooks, judged fresh")
     notebooks.add_argument("--rounds", type=int, default=3, help="fix rounds per cell (default 3)")
     notebooks.add_argument("--notebooks", help="only these notebooks (comma-separated names without .ipynb)")
-    notebooks.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
-    notebooks.add_argument("--model-path", help="a local GGUF file instead")
-    notebooks.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
-    notebooks.add_argument("--output", help="write per-notebook results as JSON lines here")
+    _add_model_options(notebooks, results="notebook")
     notebooks.set_defaults(run=_cmd_bench_notebooks)
     humaneval = which.add_parser("humaneval", help="HumanEval pass@1 without, with self- and with oracle feedback")
     humaneval.add_argument(
@@ -234,10 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     humaneval.add_argument("--rounds", type=int, default=3, help="self-feedback rounds per problem (default 3)")
     humaneval.add_argument("--limit", type=int, help="only the first N problems (after --stride)")
     humaneval.add_argument("--stride", type=int, default=1, help="every K-th problem: a fixed subset (default 1)")
-    humaneval.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
-    humaneval.add_argument("--model-path", help="a local GGUF file instead")
-    humaneval.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
-    humaneval.add_argument("--output", help="write per-problem results as JSON lines here")
+    _add_model_options(humaneval, results="problem")
     humaneval.set_defaults(run=_cmd_bench_humaneval)
     return parser
 
