@@ -7,6 +7,7 @@ import {
   ICellRunResult,
   IFixContextCell,
   IFixTarget,
+  IRegressionWatch,
   ITaskCell,
   ITaskNotebook
 } from '../loop/targets';
@@ -372,6 +373,38 @@ export class FakeTarget implements IFixTarget {
   contextCells = [new FakeContextCell(1), new FakeContextCell(2)];
   contextCell(index: number): IFixContextCell | null {
     return this.contextCells[index] ?? null;
+  }
+  /** What `watchBelow` returns; each call is counted. */
+  watch: FakeRegressionWatch | null = new FakeRegressionWatch();
+  watchCalls = 0;
+  watchBelow(): IRegressionWatch | null {
+    this.watchCalls += 1;
+    return this.watch;
+  }
+  dispose(): void {
+    this.isDisposed = true;
+  }
+}
+
+/**
+ * The watch over the cells below a fixed cell; a test makes them fail or
+ * pass again.
+ */
+export class FakeRegressionWatch implements IRegressionWatch {
+  failed: Signal<IRegressionWatch, IFixContextCell> = new Signal(this);
+  recovered: Signal<IRegressionWatch, IFixContextCell> = new Signal(this);
+  isDisposed = false;
+
+  /** A cell at `number` that passed before the fix fails. */
+  fail(number: number): FakeContextCell {
+    const cell = new FakeContextCell(number);
+    this.failed.emit(cell);
+    return cell;
+  }
+  /** A failed cell passes again (and is disposed, as the watch does). */
+  recover(cell: FakeContextCell): void {
+    this.recovered.emit(cell);
+    cell.dispose();
   }
   dispose(): void {
     this.isDisposed = true;

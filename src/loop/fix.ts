@@ -1,8 +1,9 @@
 /**
  * The fix loop of a failing cell: the server proposes a fix, the client
  * applies it, runs the cell in the live kernel and answers with the outputs,
- * round after round until the cell passes. The state lives here; the panel
- * renders it.
+ * round after round until the cell passes (and the server accepts the
+ * run). The state lives here; the panel renders it. Once fixed, the cells it
+ * names (the cause's, the regressions below) are followed by `FixCells`.
  */
 import { AssistantClient } from '../api/client';
 import { errorMessage } from '../api/errors';
@@ -16,9 +17,12 @@ import {
   isFixOutcome
 } from '../protocol';
 import { IDiffLine, diffLines } from './diff';
-import { updateRound } from './rounds';
+import { FixCells, IFixRegression } from './fixcells';
+import { IRoundEntry, noteText, updateRound } from './rounds';
 import { LoopSession, runSummary } from './session';
-import { ICellRunResult, IFixContextCell, IFixTarget } from './targets';
+import { ICellRunResult, IFixTarget } from './targets';
+
+export type { IFixRegression } from './fixcells';
 
 /**
  * The most characters of the variables summary sent with a fix.
@@ -41,16 +45,10 @@ export const FIX_STATUSES: LoopSession.IStatuses<FixStatus> = {
 };
 
 /**
- * One round of a fix.
+ * One round of a fix: its streamed answer, then (`IRoundEntry`) its
+ * proposal's code and explanation, and the server's note on its run.
  */
-export interface IFixRound {
-  readonly round: number;
-  /** The streamed answer. */
-  readonly text: string;
-  /** The proposal's explanation, once it came. */
-  readonly explanation?: string;
-  /** The proposed cell source, once it came. */
-  readonly code?: string;
+export interface IFixRound extends IRoundEntry {
   /** Original → proposed, once the proposal came. */
   readonly diff?: ReadonlyArray<IDiffLine>;
   /** The run of the proposal. */
@@ -96,6 +94,11 @@ export interface IFixState {
   readonly outcome?: IFixOutcome;
   /** Where the cause probably lay, when the fix passed and the server said. */
   readonly cause?: IFixCauseState;
+  /**
+   * The cells below that passed before this fix and fail since (in the
+   * order they failed), while the fix is in the cell.
+   */
+  readonly regressions?: ReadonlyArray<IFixRegression>;
   /** Why it stopped, failed, or what was done at the end. */
   readonly message?: string;
 }
@@ -109,6 +112,32 @@ export function proposalProse(round: IFixRound): string {
     (round.explanation ?? '').trim() ||
     round.text.replace(/```[^\n]*\n[\s\S]*?(?:```|$)/g, '').trim()
   );
+}
+
+const NOT_ACCEPTED = /^Ran, but not accepted:\s*/i;
+
+/**
+ * Why the server did not accept a round whose run passed in the kernel
+ * (the run showed nothing where the cell shows something, left names unset,
+ * …): `{ reason }`, the reason '' when the server gave none; null when the
+ * run did not pass, was accepted, or the server has not judged it yet. The
+ * server says so in the round's note, or by going on with another round,
+ * or by ending the fix unfixed: a run it accepted ends the fix as fixed.
+ */
+export function notAccepted(
+  fix: IFixState,
+  round: IFixRound
+): { reason: string } | null {
+  if (round.result?.status !== 'ok') {
+    return null;
+  }
+  const note = noteText(round.note);
+  const movedOn =
+    fix.rounds.some(r => r.round > round.round) || fix.status === 'failed';
+  if (!NOT_ACCEPTED.test(note) && !movedOn) {
+    return null;
+  }
+  return { reason: note.replace(NOT_ACCEPTED, '').replace(/\.$/, '') };
 }
 
 /**
@@ -216,28 +245,31 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
    * notebook in front. False when there is none or it is gone.
    */
   revealCause(): boolean {
-    const cell = this._causeCell;
-    if (!cell || cell.isDisposed) {
-      return false;
-    }
-    let shown = false;
-    try {
-      shown = cell.reveal();
-    } catch {
-      shown = false;
-    }
-    this._onCauseChanged();
+    const shown = this._cells.revealCause();
+    this._onCellsChanged();
     return shown;
   }
 
   /**
-   * Put the original source back in the cell.
+   * Show the cell of `state.regressions[index]`: active, in view, its
+   * notebook in front. False when there is none or it is gone.
+   */
+  revealRegression(index: number): boolean {
+    const shown = this._cells.revealRegression(index);
+    this._onCellsChanged();
+    return shown;
+  }
+
+  /**
+   * Put the original source back in the cell. The fix is no longer in it:
+   * the cells below are no longer watched, nor named.
    */
   undo(): boolean {
     if (!this.state.applied || !this._write(this.state.original)) {
       return false;
     }
-    this._setState({ ...this.state, applied: false });
+    this._cells.stopWatching();
+    this._setState({ ...this.state, applied: false, regressions: undefined });
     return true;
   }
 
@@ -269,6 +301,11 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
       status === 'fixed' && isFixCause(outcome.cause)
         ? this._resolveCause(outcome.cause.cell, outcome.cause.names)
         : undefined;
+    if (status === 'fixed' && this.state.applied) {
+      // The fix passed in its cell: watch the cells below that had passed
+      // before it (their outputs are still those of their last run).
+      this._cells.watch(this._try(() => this._target.watchBelow?.() ?? null));
+    }
     this._finish(status, outcome.message || undefined, {
       outcome,
       ...(cause ? { cause } : {})
@@ -308,8 +345,7 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
   }
 
   protected _onDisposed(): void {
-    this._causeCell?.dispose();
-    this._causeCell = null;
+    this._cells.dispose();
   }
 
   private async _applyAndRun(round: number, code: string): Promise<boolean> {
@@ -338,28 +374,48 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
    * follows it (moved, deleted) from then on.
    */
   private _resolveCause(index: number, names: string[]): IFixCauseState {
-    let cell: IFixContextCell | null = null;
-    try {
-      cell = this._target.contextCell?.(index) ?? null;
-    } catch {
-      cell = null;
-    }
-    this._causeCell = cell;
-    cell?.changed.connect(this._onCauseChanged, this);
-    return { index, names: [...names], cell: cell?.position() ?? null };
+    this._cells.setCause(
+      this._try(() => this._target.contextCell?.(index) ?? null)
+    );
+    return { index, names: [...names], cell: this._cells.causePosition() };
   }
 
-  private _onCauseChanged(): void {
-    const cause = this.state.cause;
-    if (!cause || this.isDisposed) {
+  /**
+   * Show where the named cells are now (they moved, went, failed or
+   * passed again).
+   */
+  private _onCellsChanged(): void {
+    if (this.isDisposed) {
       return;
     }
-    const position =
-      this._causeCell && !this._causeCell.isDisposed
-        ? this._causeCell.position()
-        : null;
-    if (position !== cause.cell) {
-      this._setState({ ...this.state, cause: { ...cause, cell: position } });
+    let state = this.state;
+    const cause = state.cause;
+    const position = this._cells.causePosition();
+    if (cause && position !== cause.cell) {
+      state = { ...state, cause: { ...cause, cell: position } };
+    }
+    const regressions = this._cells.regressions();
+    const before = state.regressions ?? [];
+    if (
+      before.length !== regressions.length ||
+      before.some((r, i) => r.cell !== regressions[i].cell)
+    ) {
+      state = { ...state, regressions };
+    }
+    if (state !== this.state) {
+      this._setState(state);
+    }
+  }
+
+  /**
+   * What `get` returns, or null when it throws (the notebook side is not
+   * the loop's to fail on).
+   */
+  private _try<T>(get: () => T | null): T | null {
+    try {
+      return get();
+    } catch {
+      return null;
     }
   }
 
@@ -407,7 +463,8 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
   private _client: AssistantClient;
   private _target: IFixTarget;
   private _maxRounds: number | null | undefined;
-  private _causeCell: IFixContextCell | null = null;
+  /** The cells the fix names: the cause's, its regressions. */
+  private _cells = new FixCells(() => this._onCellsChanged());
   private _autoRun = false;
 }
 

@@ -13,6 +13,12 @@ export interface IRoundEntry {
   readonly code?: string;
   /** The proposal's explanation, once it came. */
   readonly explanation?: string;
+  /**
+   * What the server streamed for the round after its proposal: a note on
+   * its run (e.g. `*Ran, but not accepted: …*` when a run that passed in the
+   * kernel did not do the cell's work), not part of the answer.
+   */
+  readonly note?: string;
 }
 
 /**
@@ -40,15 +46,33 @@ export function ensureRound<T extends IRoundEntry>(
 }
 
 /**
- * `entries` with `text` appended to the streamed text of `round`.
+ * `entries` with `text` appended to the streamed text of `round`, or to its
+ * `note` once its proposal came (the answer ends with its proposal).
  */
 export function appendRoundText<T extends IRoundEntry>(
   entries: ReadonlyArray<T>,
   round: number,
   text: string
 ): T[] {
-  return updateRound(ensureRound(entries, round), round, e => ({
-    ...e,
-    text: e.text + text
-  }));
+  return updateRound(ensureRound(entries, round), round, e =>
+    e.code === undefined
+      ? { ...e, text: e.text + text }
+      : { ...e, note: (e.note ?? '') + text }
+  );
+}
+
+/**
+ * A note of the server as plain text: its emphasis and blank lines dropped.
+ */
+export function noteText(note: string | undefined): string {
+  return (note ?? '')
+    .split('\n')
+    .map(line =>
+      line
+        .trim()
+        .replace(/^[*_]+|[*_]+$/g, '')
+        .trim()
+    )
+    .filter(line => line !== '')
+    .join(' ');
 }

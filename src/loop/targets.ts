@@ -50,6 +50,24 @@ export interface IFixContextCell extends IDisposable {
 }
 
 /**
+ * The cells below a fixed cell that had passed before the fix (run, no
+ * error output), watched for their next run by the user: one that fails
+ * then probably fails because of the fix, a regression the panel names.
+ */
+export interface IRegressionWatch extends IDisposable {
+  /**
+   * Emits a cell that had passed before the fix when its next run fails.
+   * The watch owns the cell (disposed with it).
+   */
+  readonly failed: ISignal<IRegressionWatch, IFixContextCell>;
+  /**
+   * Emits a cell that `failed` emitted when a later run passes again; the
+   * watch disposes the cell right after.
+   */
+  readonly recovered: ISignal<IRegressionWatch, IFixContextCell>;
+}
+
+/**
  * The failing cell a fix works on.
  */
 export interface IFixTarget extends IRunnableCell, IDisposable {
@@ -81,6 +99,12 @@ export interface IFixTarget extends IRunnableCell, IDisposable {
   readonly lost: ISignal<IFixTarget, string>;
   /** A summary of the kernel's variables, or null. */
   readVariables(): Promise<string | null>;
+  /**
+   * Start watching the code cells below this one that passed when they
+   * last ran (see `IRegressionWatch`); it outlives the target. Null when
+   * none did. Optional: a target may not know the cells below it.
+   */
+  watchBelow?(): IRegressionWatch | null;
   /**
    * The id of the notebook's kernel now (the server reads that kernel
    * silently for the prompt and its checks), or null when it has none.

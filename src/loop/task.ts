@@ -17,7 +17,7 @@ import {
   ITaskOutcome,
   isTaskOutcome
 } from '../protocol';
-import { updateRound } from './rounds';
+import { IRoundEntry, updateRound } from './rounds';
 import { LoopSession, runSummary } from './session';
 import { ICellRunResult, ITaskCell, ITaskNotebook } from './targets';
 
@@ -73,15 +73,10 @@ export interface ITaskStepCell {
 }
 
 /**
- * One round of a task.
+ * One round of a task: its streamed answer (markdown), then
+ * (`IRoundEntry`) its proposal's code and explanation.
  */
-export interface ITaskStep {
-  readonly round: number;
-  /** The streamed answer (markdown). */
-  readonly text: string;
-  /** The proposed code, once the proposal came. */
-  readonly code?: string;
-  readonly explanation?: string;
+export interface ITaskStep extends IRoundEntry {
   /** The cell it went into, once inserted. */
   readonly cell?: ITaskStepCell;
 }

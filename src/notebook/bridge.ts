@@ -52,10 +52,8 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     );
     this._tracker.currentChanged.connect(this._onCurrentChanged, this);
     this._tracker.activeCellChanged.connect(this._emitChanged, this);
-    (options.executed ?? NotebookActions.executed).connect(
-      this._onExecuted,
-      this
-    );
+    this._executed = options.executed ?? NotebookActions.executed;
+    this._executed.connect(this._onExecuted, this);
     this._scheduled =
       options.executionScheduled ?? NotebookActions.executionScheduled;
     this._buttons = new FixButtons(
@@ -369,7 +367,8 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
       readVariables: this._variables.read,
       scheduled: this._scheduled,
       afterRun: () => void this.refreshVariables(panel),
-      activate: this._activate
+      activate: this._activate,
+      executed: this._executed
     });
   }
 
@@ -400,6 +399,10 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
   private _tracker: INotebookTrackerLike;
   private _activate: ((panel: INotebookPanelLike) => void) | undefined;
   private _scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
+  private _executed: ISignal<
+    any,
+    { notebook: Notebook; cell?: Cell; success?: boolean }
+  >;
   private _buttons: FixButtons;
   private _fixRequested = new Signal<this, IFixRequestArgs>(this);
   private _execute: CellExecutor | undefined;

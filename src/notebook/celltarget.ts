@@ -1,7 +1,7 @@
 /**
- * Notebook cells as the loop's targets: the failing cell a fix writes and
- * runs (wherever it moves), and the earlier cells a fix may name as the
- * probable cause.
+ * A notebook cell as the loop's target: the failing cell a fix writes and
+ * runs (wherever it moves), the earlier cells it may name as the probable
+ * cause, and the cells below it watched once it is fixed.
  */
 import type {
   Cell,
@@ -10,7 +10,7 @@ import type {
   ICodeCellModel
 } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
-import type { INotebookModel, Notebook } from '@jupyterlab/notebook';
+import type { Notebook } from '@jupyterlab/notebook';
 import type { KernelMessage } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -18,11 +18,17 @@ import { ISignal, Signal } from '@lumino/signaling';
 import type {
   ICellRunResult,
   IFixContextCell,
-  IFixTarget
+  IFixTarget,
+  IRegressionWatch
 } from '../loop/targets';
 import { cellLabel, codeCellModelsAbove, isErrorOutput } from './cells';
 import { NotebookError } from './errors';
-import { NotebookCellRef, watchNotebook } from './follow';
+import { NotebookContextCell, watchNotebook } from './follow';
+import {
+  IExecutedArgs,
+  NotebookRegressionWatch,
+  passedCellsBelow
+} from './regressions';
 import { isCancelledFuture, kernelGone, kernelLanguage } from './kernel';
 import type {
   CellExecutor,
@@ -43,6 +49,7 @@ export class NotebookCellTarget implements IFixTarget {
     this._readVariables = options.readVariables;
     this._afterRun = options.afterRun;
     this._activate = options.activate;
+    this._executed = options.executed;
     const notebook = this._panel.content;
     const index = this._index();
     this.key = this._model.id;
@@ -122,6 +129,22 @@ export class NotebookCellTarget implements IFixTarget {
       ? new NotebookContextCell({
           panel: this._panel,
           model,
+          activate: this._activate
+        })
+      : null;
+  }
+
+  watchBelow(): IRegressionWatch | null {
+    const executed = this._executed;
+    if (!executed || this._gone()) {
+      return null;
+    }
+    const cells = passedCellsBelow(this._panel, this._model);
+    return cells.length
+      ? new NotebookRegressionWatch({
+          panel: this._panel,
+          cells,
+          executed,
           activate: this._activate
         })
       : null;
@@ -254,6 +277,7 @@ export class NotebookCellTarget implements IFixTarget {
   private _readVariables: VariablesReader;
   private _afterRun: (() => void) | undefined;
   private _activate: ((panel: INotebookPanelLike) => void) | undefined;
+  private _executed: ISignal<any, IExecutedArgs> | undefined;
   private _contextCells: ICellModel[];
   private _scheduled: ISignal<any, { notebook: Notebook; cell: Cell }>;
   private _writing = false;
@@ -273,49 +297,10 @@ export namespace NotebookCellTarget {
     afterRun?: () => void;
     /** Brings the notebook to the front (links to its cells). */
     activate?: (panel: INotebookPanelLike) => void;
+    /**
+     * Emits after cells run (`NotebookActions.executed`): without it, the
+     * cells below are not watched once the cell is fixed.
+     */
+    executed?: ISignal<any, IExecutedArgs>;
   }
-}
-
-/**
- * An earlier cell of a fix target's notebook (where the cause of a failure
- * probably lay): follows the cell wherever it moves, and shows it.
- */
-export class NotebookContextCell
-  extends NotebookCellRef
-  implements IFixContextCell
-{
-  constructor(options: NotebookContextCell.IOptions) {
-    super(options);
-    const notebook = this.panel.content;
-    this._cells = notebook.model?.cells ?? null;
-    this._cells?.changed.connect(this._emitChanged, this);
-    notebook.disposed.connect(this._emitChanged, this);
-  }
-
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
-  position(): number | null {
-    const index = this.index();
-    return index < 0 ? null : index + 1;
-  }
-
-  protected _onDisposed(): void {
-    this._cells?.changed.disconnect(this._emitChanged, this);
-    this.panel.content.disposed.disconnect(this._emitChanged, this);
-  }
-
-  private _emitChanged(): void {
-    if (!this.isDisposed) {
-      this._changed.emit(undefined);
-    }
-  }
-
-  private _cells: INotebookModel['cells'] | null;
-  private _changed = new Signal<this, void>(this);
-}
-
-export namespace NotebookContextCell {
-  export type IOptions = NotebookCellRef.IOptions<ICellModel>;
 }

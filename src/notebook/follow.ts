@@ -1,12 +1,15 @@
 /**
  * Following notebook things as they change: a cell kept as its model (so it
  * is found wherever it moves), and a notebook that may close or whose
- * kernel may die. The fix's cells and the task's cells are built on these.
+ * kernel may die, and a cell a fix names. The fix's cells and the task's
+ * cells are built on these.
  */
 import type { ICellModel } from '@jupyterlab/cells';
+import type { INotebookModel } from '@jupyterlab/notebook';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
-import { Signal } from '@lumino/signaling';
+import { ISignal, Signal } from '@lumino/signaling';
 
+import type { IFixContextCell } from '../loop/targets';
 import { cellIndex, revealCell } from './cells';
 import type { INotebookPanelLike } from './types';
 
@@ -104,4 +107,49 @@ export namespace NotebookCellRef {
     /** Brings the notebook to the front before the cell is shown. */
     activate?: (panel: INotebookPanelLike) => void;
   }
+}
+
+/**
+ * A cell a fix names (where the cause of its failure probably lay, a cell
+ * below that fails since): follows the cell wherever it moves, tells when
+ * it may have moved, and shows it.
+ */
+export class NotebookContextCell
+  extends NotebookCellRef
+  implements IFixContextCell
+{
+  constructor(options: NotebookContextCell.IOptions) {
+    super(options);
+    const notebook = this.panel.content;
+    this._cells = notebook.model?.cells ?? null;
+    this._cells?.changed.connect(this._emitChanged, this);
+    notebook.disposed.connect(this._emitChanged, this);
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  position(): number | null {
+    const index = this.index();
+    return index < 0 ? null : index + 1;
+  }
+
+  protected _onDisposed(): void {
+    this._cells?.changed.disconnect(this._emitChanged, this);
+    this.panel.content.disposed.disconnect(this._emitChanged, this);
+  }
+
+  private _emitChanged(): void {
+    if (!this.isDisposed) {
+      this._changed.emit(undefined);
+    }
+  }
+
+  private _cells: INotebookModel['cells'] | null;
+  private _changed = new Signal<this, void>(this);
+}
+
+export namespace NotebookContextCell {
+  export type IOptions = NotebookCellRef.IOptions<ICellModel>;
 }

@@ -1,6 +1,7 @@
 /**
  * A fix in the conversation: each round's explanation, diff and run, the
- * buttons for the proposal, and how it ended.
+ * buttons for the proposal, how it ended, and the cells it names (the
+ * cause's, and cells below that passed before it and fail since).
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
@@ -11,9 +12,11 @@ import {
   IFixCauseState,
   IFixRound,
   IFixState,
+  notAccepted,
   proposalProse
 } from '../loop/fix';
 import type { IDiffLine } from '../loop/diff';
+import { noteText } from '../loop/rounds';
 import { LoopHeader, LoopRound } from './common';
 
 /**
@@ -117,6 +120,29 @@ export function FixView(props: IFixViewProps): JSX.Element {
       {fix.status === 'fixed' && fix.cause && (
         <FixCauseNote cause={fix.cause} session={session} trans={trans} />
       )}
+      {fix.regressions?.map((regression, i) => (
+        <div
+          key={`${regression.cell}-${i}`}
+          className="jp-oci-fix-regression"
+          data-cell={regression.cell}
+          role="status"
+        >
+          <span className="jp-oci-fix-regression-text">
+            {trans.__(
+              'Cell %1 passed before this fix and fails now.',
+              regression.cell
+            )}
+          </span>
+          {session && (
+            <CellLink
+              className="jp-oci-fix-regression-link"
+              cell={regression.cell}
+              onClick={() => session.revealRegression(i)}
+              trans={trans}
+            />
+          )}
+        </div>
+      ))}
       {fix.applied && !active && (
         <button
           type="button"
@@ -160,26 +186,49 @@ function FixCauseNote(props: {
     <div className="jp-oci-fix-cause" data-cell={where ?? ''}>
       <span className="jp-oci-fix-cause-text">{text}</span>
       {where !== null && session && (
-        <button
-          type="button"
+        <CellLink
           className="jp-oci-fix-cause-link"
-          aria-label={trans.__('Go to cell %1 in the notebook', where)}
-          title={trans.__(
-            'Make cell %1 the active cell and scroll it into view',
-            where
-          )}
+          cell={where}
           onClick={() => session.revealCause()}
-        >
-          {trans.__('Go to cell %1', where)}
-        </button>
+          trans={trans}
+        />
       )}
     </div>
   );
 }
 
 /**
+ * A button that reads as a link: Go to cell N, which makes the cell the
+ * active one of its notebook and scrolls it into view.
+ */
+function CellLink(props: {
+  className: string;
+  /** The cell's 1-based position. */
+  cell: number;
+  onClick: () => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { cell, trans } = props;
+  return (
+    <button
+      type="button"
+      className={props.className}
+      aria-label={trans.__('Go to cell %1 in the notebook', cell)}
+      title={trans.__(
+        'Make cell %1 the active cell and scroll it into view',
+        cell
+      )}
+      onClick={props.onClick}
+    >
+      {trans.__('Go to cell %1', cell)}
+    </button>
+  );
+}
+
+/**
  * One round: the streamed answer (then the proposal's explanation), the
- * diff, and the run's result.
+ * diff, and the run's result: a run that passed in the kernel but that the
+ * server did not accept says so (the loop goes on with the next round).
  */
 function FixRoundView(props: {
   round: IFixRound;
@@ -195,6 +244,8 @@ function FixRoundView(props: {
     round.code !== undefined
       ? proposalProse(round) || trans.__('The proposed change:')
       : round.text;
+  const rejected = notAccepted(fix, round);
+  const note = rejected ? '' : noteText(round.note);
   return (
     <LoopRound
       className="jp-oci-fix-round"
@@ -212,14 +263,26 @@ function FixRoundView(props: {
       )}
       {round.diff && <DiffView lines={round.diff} />}
       {round.result && (
-        <div className="jp-oci-fix-result" data-status={round.result.status}>
+        <div
+          className="jp-oci-fix-result"
+          data-status={round.result.status}
+          data-accepted={rejected ? 'false' : undefined}
+        >
           {round.result.status === 'running'
             ? trans.__('Running the cell…')
-            : round.result.status === 'ok'
-              ? trans.__('Ran without error. %1', round.result.text)
-              : trans.__('Still failing: %1', round.result.text)}
+            : rejected
+              ? rejected.reason
+                ? trans.__(
+                    'Ran without error, but not accepted: %1.',
+                    rejected.reason
+                  )
+                : trans.__('Ran without error, but not accepted.')
+              : round.result.status === 'ok'
+                ? trans.__('Ran without error. %1', round.result.text)
+                : trans.__('Still failing: %1', round.result.text)}
         </div>
       )}
+      {note && <div className="jp-oci-fix-note">{note}</div>}
     </LoopRound>
   );
 }

@@ -12,6 +12,7 @@ import {
   cellsRun,
   isAnswered
 } from '../loop/task';
+import { noteText } from '../loop/rounds';
 import { LoopHeader, LoopRound } from './common';
 import { MarkdownView } from './MarkdownView';
 
@@ -121,6 +122,7 @@ function TaskStepView(props: {
 }): JSX.Element {
   const { step, task, session, trans } = props;
   const streaming = props.current && task.status === 'streaming';
+  const note = noteText(step.note);
   return (
     <LoopRound
       className="jp-oci-task-step"
@@ -150,6 +152,7 @@ function TaskStepView(props: {
           </div>
         )
       )}
+      {note && <div className="jp-oci-task-note">{note}</div>}
     </LoopRound>
   );
 }
