@@ -13,8 +13,9 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..engine.llama import LlamaEngine
@@ -40,6 +41,8 @@ class CaseResult:
     """Over all rounds (re-asks included): the cost of the prompt."""
     seconds: float = 0.0
     """From the failure to the end of the fix loop."""
+    objections: list[str] = field(default_factory=list)
+    """Why answers were not run, or runs not accepted (see :attr:`Round.objections`)."""
 
     @property
     def fixed(self) -> bool:
@@ -76,6 +79,7 @@ async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, r
         answer=outcome.rounds[-1].answer if outcome.rounds else "",
         prompt_tokens=outcome.usage.prompt_tokens,
         seconds=seconds,
+        objections=[o for r in outcome.rounds for o in r.objections],
     )
 
 
@@ -121,6 +125,10 @@ def summarize(results: list[CaseResult], rounds: int) -> str:
     ]
     if to_passing:
         lines.append(f"median failure -> passing cell (fixed cases): {statistics.median(to_passing):.2f} s")
+    objected = Counter(o.split(":")[0] for r in results for o in r.objections)
+    lines.append(
+        "answers not run or not accepted: " + (", ".join(f"{n} {o}" for o, n in objected.most_common()) or "none")
+    )
     all_rounds = sum(r.rounds for r in results) or 1
     lines.append(
         f"per round: {sum(r.prompt_tokens for r in results) / all_rounds:.0f} prompt tokens, "

@@ -34,6 +34,8 @@ class Round:
     usage: Usage = field(default_factory=Usage)
     discarded: list[str] = field(default_factory=list)
     """Earlier answers of this round that could not be run (see :attr:`LoopPolicy.reasks`)."""
+    objections: list[str] = field(default_factory=list)
+    """Why answers of this round were not run or not accepted, in a few words each."""
     rejected: str | None = None
     """Why a clean run was not accepted (see :attr:`LoopPolicy.judge`), if it was not."""
 
@@ -167,6 +169,7 @@ async def run_loop(
                 if objection is None:
                     break
                 messages = policy.redirect(messages, objection, last_run)
+            loop_round.objections.append(reason)
             if attempt < policy.reasks:
                 hooks.on_token(number, f"\n\n*Not run: {reason}. Asking again.*\n\n")
         else:
@@ -179,6 +182,7 @@ async def run_loop(
             loop_round.rejected = await policy.judge(loop_round.code, loop_round.result)
         hooks.on_result(loop_round)
         if loop_round.rejected is not None:  # ran, but did not do the work: like code that was not run
+            loop_round.objections.append("ran but " + _reason(loop_round.rejected))
             hooks.on_token(number, f"\n\n*Ran, but not accepted: {_reason(loop_round.rejected)}.*\n\n")
             messages = policy.redirect(messages, loop_round.rejected, last_run)
             continue
