@@ -1,3 +1,10 @@
+/**
+ * The fakes of every boundary the specs cross (the socket, the server's
+ * messages, the notebook bridge, fix targets and the cells they name, task
+ * notebooks and cells), in one module so that each spec imports them from
+ * one place. Over 500 lines for that reason: split it by boundary when one
+ * grows.
+ */
 import type * as nbformat from '@jupyterlab/nbformat';
 import { ServerConnection } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';

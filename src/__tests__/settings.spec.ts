@@ -1,6 +1,6 @@
 import { AssistantClient } from '../api/client';
 import { ChatModel } from '../chat/model';
-import { FakeWebSocket, makeSettings } from './fakes';
+import { FakeBridge, FakeWebSocket, makeSettings } from './fakes';
 
 describe('task settings', () => {
   let model: ChatModel;
@@ -37,6 +37,26 @@ describe('task settings', () => {
     });
     model.configure({ taskRounds: 1 });
     expect(model.settings.taskRounds).toBe(1);
+  });
+
+  it("leaves unset rounds and sampling out of a task, so that the server's defaults apply", () => {
+    const client = new AssistantClient({ serverSettings: makeSettings() });
+    const withNotebook = new ChatModel({ client, notebook: new FakeBridge() });
+    client.connect();
+    const socket = FakeWebSocket.last;
+    socket.open();
+    expect(withNotebook.sendTask('Compute x')).toBe(true);
+    const request = socket.messages.find(m => m.type === 'task');
+    expect(Object.keys(request)).toEqual([
+      'type',
+      'id',
+      'messages',
+      'language'
+    ]);
+    const entry = withNotebook.messages.find(e => e.kind === 'task')!;
+    expect(entry.task?.maxRounds).toBeNull();
+    withNotebook.dispose();
+    client.dispose();
   });
 
   it('falls back to ask for an unknown consent', () => {

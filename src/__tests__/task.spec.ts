@@ -104,18 +104,6 @@ describe('tasks in the chat model', () => {
     expect(model.sendTask('Again')).toBe(false);
   });
 
-  it("leaves unset settings out, so that the server's defaults apply", () => {
-    const id = start('Compute x');
-    expect(Object.keys(sent('task')[0])).toEqual([
-      'type',
-      'id',
-      'messages',
-      'language'
-    ]);
-    expect(sent('task')[0].id).toBe(id);
-    expect(task().maxRounds).toBeNull();
-  });
-
   it('leaves an empty active cell out of the task', () => {
     setUp();
     bridge.context = { ...bridge.context!, source: '  ' };
@@ -285,62 +273,6 @@ describe('tasks in the chat model', () => {
       'user',
       'assistant'
     ]);
-  });
-
-  it("replays the server's transcript on the next question, never the panel's own words", async () => {
-    setUp({ taskConsent: 'auto', systemPrompt: 'Be brief.' });
-    bridge.context = null;
-    // An earlier chat, then a task: the transcript holds both.
-    model.send('Hi');
-    const chat = sent('chat')[0].id;
-    socket.receive({ type: 'token', id: chat, text: 'Hello.' });
-    socket.receive(doneMessage(chat));
-    await flushPromises();
-    expect(model.sendTask('Compute x')).toBe(true);
-    const id = sent('task')[0].id;
-    expect(sent('task')[0].messages).toEqual([
-      { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: 'Hi' },
-      { role: 'assistant', content: 'Hello.' },
-      { role: 'user', content: 'Compute x' }
-    ]);
-    token(id, 1, 'Run it.\n```python\nx = 6 * 7\n```');
-    propose(id, 1, 'x = 6 * 7');
-    cell(0).runs[0].resolve({ status: 'ok', outputs: [PRINTED] });
-    await flushPromises();
-    token(id, 2, 'x is 42.');
-    const transcript: IChatMessage[] = [
-      { role: 'user', content: 'Hi' },
-      { role: 'assistant', content: 'Hello.' },
-      {
-        role: 'user',
-        content: 'Compute x\n\n(Start with the code to run for the first step.)'
-      },
-      { role: 'assistant', content: 'Run it.\n```python\nx = 6 * 7\n```' },
-      { role: 'user', content: 'Output:\n43' },
-      { role: 'assistant', content: 'x is 42.' }
-    ];
-    socket.receive({
-      ...doneMessage(id),
-      outcome: taskOutcome({ rounds: 2, answer: 'x is 42.', transcript })
-    });
-    await flushPromises();
-    expect(model.messages.map(e => e.kind ?? e.role)).toEqual([
-      'user',
-      'assistant',
-      'user',
-      'task',
-      'assistant'
-    ]);
-
-    model.send('And x + 1?');
-    const followUp = sent('chat')[1].messages;
-    expect(followUp).toEqual([
-      { role: 'system', content: 'Be brief.' },
-      ...transcript,
-      { role: 'user', content: 'And x + 1?' }
-    ]);
-    expect(JSON.stringify(followUp)).not.toContain('Execution result');
   });
 
   it('Stop while a cell runs lets it finish and shows its outcome, sending nothing', async () => {
