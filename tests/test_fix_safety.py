@@ -22,6 +22,7 @@ from opencodeinterpreter_lab.loop.cells import (
     recreated_names,
     stale_names,
     used_names,
+    without_pasted,
 )
 from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
 from opencodeinterpreter_lab.loop.fixer import FixTask, fix_cell, fix_objection
@@ -98,6 +99,16 @@ def test_a_fix_that_shows_its_result_only_sometimes_hides_the_error() -> None:
 def test_a_fix_may_not_make_up_data_the_earlier_cells_hold(fix: str, made_up: list[str]) -> None:
     earlier = ["import pandas as pd\npath = 'cities.csv'", "data = pd.read_csv(path)\ndata['area'] = 1"]
     assert recreated_names("print(data.ix[:3, :'pop'])", fix, earlier) == made_up
+
+
+def test_statements_pasted_from_earlier_cells_are_dropped_from_a_fix() -> None:
+    earlier = ["import math\nvalues = [1, 4, 9]\nvalues.append(16)"]
+    fix = "import math\nvalues = [1, 4, 9]\nvalues.append(16)\n# the roots\nroots = [math.sqrt(v) for v in values]"
+    assert without_pasted(fix, "roots = [math.sqroot(v) for v in values]", earlier) == (
+        "import math\n# the roots\nroots = [math.sqrt(v) for v in values]"
+    )
+    assert without_pasted("values = [1, 4, 9]", "x = values[9]", earlier) == "values = [1, 4, 9]", "nothing left"
+    assert without_pasted("n = 0\nn += 1", "n = 0\nn += 1\nprint(n / 0)", ["n = 0"]) == "n = 0\nn += 1", "its own"
 
 
 def test_a_fix_may_not_lean_on_what_the_failed_original_bound() -> None:
@@ -242,3 +253,16 @@ def test_a_fix_that_breaks_a_cell_that_passed_is_withdrawn(
     assert written.cells[1].source == "mean = sum(values) / count"
     assert "opencodeinterpreter" not in written.cells[1].metadata
     assert written.cells[2].outputs[0]["text"] == "2\n", "outputs come from the final fresh run"
+
+
+def test_a_cell_knocked_out_by_a_cell_that_stays_broken_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = ScriptedEngine("No idea.")
+    monkeypatch.setattr(cli, "_engine", lambda args: engine)
+    source = tmp_path / "nb.ipynb"
+    write_notebook(source, "data = load('x.csv')", "print(len(data))", "print('independent')")
+    assert cli.main(["fix", str(source), "--max-rounds", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "cell 2: NameError: name 'data' is not defined -> NOT fixed (It fails because cell 1 still fails" in out
+    assert len(engine.prompts) == 2, "only cell 1 was worked on (one round: an answer, asked again for code)"

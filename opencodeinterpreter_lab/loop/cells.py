@@ -276,6 +276,33 @@ def recreated_names(original: str, fix: str, earlier: Sequence[str]) -> list[str
     return sorted(read_only & made)
 
 
+_REPEATS_WORK = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete, ast.Expr)
+"""Statements that redo an earlier cell's work when pasted again (a repeated ``xs.append(1)`` appends twice)."""
+
+
+def without_pasted(fix: str, original: str, earlier: Sequence[str]) -> str:
+    """``fix`` without the statements it copied verbatim from the earlier cells (``values = [1, 4, 9]`` again):
+    those cells have run, and running their work again resets or repeats it. Imports and definitions stay; so does
+    anything the failing cell itself contains."""
+    fix_tree = parse_cell(fix)
+    if fix_tree is None or python_source(fix).rstrip("\n").count("\n") != fix.rstrip("\n").count("\n"):
+        return fix  # lines moved by a transform (a cell magic): leave it as it is
+    known = {ast.dump(s) for tree in map(parse_cell, earlier) if tree is not None for s in tree.body}
+    own = parse_cell(original)
+    kept_by_cell = {ast.dump(s) for s in own.body} if own is not None else set()
+    pasted = [
+        s
+        for s in fix_tree.body
+        if isinstance(s, _REPEATS_WORK) and ast.dump(s) in known and ast.dump(s) not in kept_by_cell
+    ]
+    if not pasted or len(pasted) == len(fix_tree.body):
+        return fix
+    lines = fix.split("\n")
+    for statement in reversed(pasted):
+        del lines[statement.lineno - 1 : (statement.end_lineno or statement.lineno)]
+    return "\n".join(lines).strip("\n")
+
+
 def _imported_in(tree: ast.AST) -> set[str]:
     return {
         (alias.asname or alias.name).split(".")[0]

@@ -103,6 +103,8 @@ class LoopPolicy:
     as small models anchor on their earlier answers."""
     redirect: Callable[[list[ChatMessage], str, LastRun | None], list[ChatMessage]] = append_objection
     """The conversation to go on with when an answer's code is not run, given the objection to it."""
+    tidy: Callable[[str], str] = lambda code: code
+    """The answer's code as it will be proposed and run (the fixer drops what it pasted from earlier cells)."""
     objection: Callable[[str], str | None] = lambda code: None
     """Why not to run this code, if anything does (beyond repeating the last run, which is never run again)."""
     repeat_objection: Callable[[str], str] = lambda explanation: "That is the code that just ran. Change it."
@@ -158,6 +160,8 @@ async def run_loop(
                 temperature = max(temperature, policy.refused_temperature)
             await _answer(engine, messages, loop_round, policy, max_tokens, temperature, started, hooks)
             loop_round.code = last_code_block(loop_round.answer, language)
+            if loop_round.code is not None:
+                loop_round.code = policy.tidy(loop_round.code)
             if loop_round.code is None:
                 if not policy.code_required:
                     return _ended("answered", rounds, messages)

@@ -28,6 +28,7 @@ from .cells import (
     shows_output,
     stale_names,
     used_names,
+    without_pasted,
 )
 from .core import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, total_usage
 from .execution import ExecutionResult, Executor, KernelReader, describe_variables
@@ -165,6 +166,7 @@ def fix_policy(task: FixTask, reader: KernelReader | None = None) -> LoopPolicy:
     return LoopPolicy(
         feedback=None,
         redirect=restart,
+        tidy=lambda code: without_pasted(code, task.source, task.earlier) if task.language == "python" else code,
         objection=objection,
         repeat_objection=unchanged_objection,
         temperatures=(0.0, RETRY_TEMPERATURE),

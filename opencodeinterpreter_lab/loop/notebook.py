@@ -3,7 +3,8 @@
 1. A fresh kernel runs the notebook as it is, top to bottom, every cell (an error does not stop the run): which
    cells fail *before*.
 2. A second kernel runs it again, and each failing cell goes through the fix loop (the same ``fix_cell`` as the
-   panel); a passing fix replaces the cell before the run goes on.
+   panel); a passing fix replaces the cell before the run goes on. A cell knocked out by one above that still fails
+   (a ``NameError`` for a name that cell was to set) is left alone: fixing it could only make the data up.
 3. The verdict: a fresh kernel runs the fixed notebook top to bottom. A fixed cell that fails there (it passed only on
    what the failed original had left in the kernel), or a cell that passed before and fails now (a regression), gets
    a fix withdrawn — the fixed cell itself, or the last fix above the regression — and the run is repeated until
@@ -12,12 +13,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.llama import LlamaEngine
-from .cells import cause_cell
+from .cells import cause_cell, defined_names
 from .execution import ExecutionResult, KernelExecutor
 from .fixer import FixOutcome, FixTask, fix_cell
 
@@ -87,9 +89,16 @@ async def fix_notebook(
 
     async with new_kernel() as executor:
         earlier: list[str] = []
+        unset: dict[str, int] = {}  # names that cells still failing were to set: index of the cell
         for index, cell in cells:
             result = await executor.execute(cell.source)
-            if not result.ok:
+            if not result.ok and (upstream := _knocked_out(result, unset)) is not None:
+                message = f"It fails because cell {upstream + 1} still fails; not fixed here (that would make data up)."
+                outcome = FixOutcome("failed", cell.source, [], message)
+                report.failing.append(_report(index, cell.source, result, outcome, earlier, [], language))
+                on_cell(report.failing[-1])
+                unset.update(dict.fromkeys(defined_names(cell.source), upstream))
+            elif not result.ok:
                 task = FixTask(cell.source, result, list(earlier), language=language)
                 outcome = await fix_cell(engine, executor, task, max_rounds, reader=executor)
                 cell_report = _report(index, cell.source, result, outcome, earlier, [i for i, _ in cells], language)
@@ -98,6 +107,8 @@ async def fix_notebook(
                 if outcome.status == "fixed":
                     cell.metadata.setdefault("opencodeinterpreter", {})["original_source"] = cell.source
                     cell.source = outcome.source
+                else:
+                    unset.update(dict.fromkeys(defined_names(cell.source), index))
             earlier.append(cell.source)
 
     while True:
@@ -122,6 +133,13 @@ async def run_fresh(sources: Sequence[str], new_kernel: KernelFactory) -> list[E
     see each cell's own fate)."""
     async with new_kernel() as kernel:
         return [await kernel.execute(source) for source in sources]
+
+
+def _knocked_out(result: ExecutionResult, unset: dict[str, int]) -> int | None:
+    """The index of the failing cell above that knocked this one out: a NameError for a name it was to set."""
+    error = result.error
+    match = re.search(r"name '(\w+)' is not defined", error.evalue) if error and error.ename == "NameError" else None
+    return unset.get(match.group(1)) if match else None
 
 
 def _failing(results: Sequence[ExecutionResult], cells: Sequence[tuple[int, Any]]) -> list[int]:
