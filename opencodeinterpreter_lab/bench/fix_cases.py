@@ -4,6 +4,8 @@ Every :class:`FixCase` is a small, deterministic notebook: ``setup`` cells that 
 failing ``cell`` whose intent is readable from its comments and names, and a ``check`` that raises unless the cell
 (once fixed) produced the intended values. ``solution`` is one reference fix, used only to validate the data
 (see ``tests/test_fix_cases.py``); checks test results, not code, so any correct fix passes.
+
+A data module: long because it holds 48 cases, not logic.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ time). Report the fix rate on both sets: a prompt change that helps only on ``FI
 The format and the rules are those of :class:`~opencodeinterpreter_lab.fix_cases.FixCase`: deterministic setup cells
 that run cleanly in a fresh kernel, a short failing cell whose intent is clear from its comment and names, a check of
 the intended values (not of the code), and one reference solution (see ``tests/test_fix_cases.py``).
+
+A data module: long because it holds 24 cases, not logic.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ The format and the rules are those of :class:`~opencodeinterpreter_lab.bench.fix
 cells that run cleanly in a fresh kernel, a short failing cell whose intent is clear from its comment and names, a
 check of the intended values (not of the code), and one reference solution (see ``tests/test_fix_cases.py``).
 Matplotlib cases select the headless Agg backend in their setup; file cases write into a fresh temporary folder.
+
+A data module: long because it holds 24 cases, not logic.
 """
 
 from __future__ import annotations

@@ -152,9 +152,9 @@ def fix_policy(task: FixTask, reader: KernelReader | None = None) -> LoopPolicy:
                 "of the error so that the cell does its work."
             )
         if reader is not None and parse_cell(task.source) is None:  # nothing proved statically: ask the kernel
-            bound = defined_names(code)  # names the fix renames (a typo, a keyword used as a name) count as kept
-            meant = {n for n in defined_names(task.source) if not difflib.get_close_matches(n, bound, n=1, cutoff=0.6)}
-            unset = await unset_names(reader, meant | (defined_names(task.source) & bound))
+            bound = defined_names(code)  # a name the fix renames (a typo, a keyword used as a name) is not wanted
+            renamed = {n for n in defined_names(task.source) - bound if difflib.get_close_matches(n, bound, 1, 0.6)}
+            unset = await unset_names(reader, defined_names(task.source) - renamed)
             if unset:
                 return f"Do not drop the cell's work: it ran but did not set {', '.join(unset)}. Set them."
         return None
