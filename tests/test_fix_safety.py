@@ -22,6 +22,7 @@ from opencodeinterpreter_lab.loop.cells import (
     recreated_names,
     stale_names,
     used_names,
+    with_own_imports,
     without_pasted,
 )
 from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
@@ -109,6 +110,13 @@ def test_statements_pasted_from_earlier_cells_are_dropped_from_a_fix() -> None:
     )
     assert without_pasted("values = [1, 4, 9]", "x = values[9]", earlier) == "values = [1, 4, 9]", "nothing left"
     assert without_pasted("n = 0\nn += 1", "n = 0\nn += 1\nprint(n / 0)", ["n = 0"]) == "n = 0\nn += 1", "its own"
+
+
+def test_a_fix_gets_the_cells_own_imports_back_where_it_uses_them() -> None:
+    fix = "data = np.random.default_rng(0).normal(size=100)\nplt.hist(data)\nplt.show()"
+    assert with_own_imports(fix, PLOT_CELL, set()) == ("import numpy as np\nimport matplotlib.pyplot as plt\n" + fix)
+    assert with_own_imports(fix, PLOT_CELL, {"np", "plt"}) == fix, "an earlier cell imports them"
+    assert stale_names(PLOT_CELL, with_own_imports(fix, PLOT_CELL, set()), set()) == []
 
 
 def test_a_fix_may_not_lean_on_what_the_failed_original_bound() -> None:

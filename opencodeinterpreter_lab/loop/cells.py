@@ -303,6 +303,23 @@ def without_pasted(fix: str, original: str, earlier: Sequence[str]) -> str:
     return "\n".join(lines).strip("\n")
 
 
+def with_own_imports(fix: str, original: str, earlier_defined: set[str]) -> str:
+    """``fix`` with the cell's own imports put back where it uses a module only they import (``np`` after a fix
+    that kept ``np.float64(x)`` but dropped ``import numpy as np``): the failed run left the module in this kernel,
+    a restart would not."""
+    original_tree = parse_cell(original)
+    stale = set(stale_names(original, fix, earlier_defined))
+    if original_tree is None or not stale:
+        return fix
+    source = python_source(original)
+    imports = [
+        ast.get_source_segment(source, statement) or ""
+        for statement in original_tree.body
+        if isinstance(statement, ast.Import | ast.ImportFrom) and _imported_in(statement) & stale
+    ]
+    return "\n".join([*imports, fix]) if imports else fix
+
+
 def _imported_in(tree: ast.AST) -> set[str]:
     return {
         (alias.asname or alias.name).split(".")[0]

@@ -28,6 +28,7 @@ from .cells import (
     shows_output,
     stale_names,
     used_names,
+    with_own_imports,
     without_pasted,
 )
 from .core import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, total_usage
@@ -166,7 +167,7 @@ def fix_policy(task: FixTask, reader: KernelReader | None = None) -> LoopPolicy:
     return LoopPolicy(
         feedback=None,
         redirect=restart,
-        tidy=lambda code: without_pasted(code, task.source, task.earlier) if task.language == "python" else code,
+        tidy=lambda code: tidy_fix(task, code),
         objection=objection,
         repeat_objection=unchanged_objection,
         temperatures=(0.0, RETRY_TEMPERATURE),
@@ -174,6 +175,14 @@ def fix_policy(task: FixTask, reader: KernelReader | None = None) -> LoopPolicy:
         reasks=1,
         judge=judge,
     )
+
+
+def tidy_fix(task: FixTask, code: str) -> str:
+    """The proposed fix as it will run: without what it pasted from earlier cells, with the cell's own imports of the
+    modules it uses (see ``cells.py``). Mechanical repairs need no round of a small model."""
+    if task.language != "python":
+        return code
+    return with_own_imports(without_pasted(code, task.source, task.earlier), task.source, task.earlier_defined)
 
 
 def fix_objection(task: FixTask, code: str) -> str | None:
