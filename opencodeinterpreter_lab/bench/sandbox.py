@@ -61,7 +61,7 @@ async def score(program: str, test: str, entry_point: str, timeout: float = 10, 
         )
         try:
             stdout, _ = await asyncio.wait_for(process.communicate(json.dumps(job).encode()), timeout)
-        except TimeoutError:
+        except (TimeoutError, asyncio.TimeoutError):  # one class from 3.11 on, two on 3.10
             return Verdict("timeout", f"The tests ran longer than {timeout:g} s.")
         finally:
             if process.returncode is None:

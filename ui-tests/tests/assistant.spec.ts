@@ -10,6 +10,7 @@ import {
   openPanel,
   PANEL,
   PANEL_ID,
+  recordReceived,
   watchPageErrors
 } from './helpers';
 
@@ -203,6 +204,7 @@ test.describe('OpenCodeInterpreter assistant panel', () => {
     page
   }) => {
     test.setTimeout(LOAD_TIMEOUT + 2 * ANSWER_TIMEOUT + 60_000);
+    const received = recordReceived(page);
     await openPanel(page);
     const { input, send, stop, answers } = parts(page);
 
@@ -226,14 +228,15 @@ test.describe('OpenCodeInterpreter assistant panel', () => {
     await expect(essay.locator('.jp-oci-message-note')).toHaveText('Stopped.');
     await expect(stop).toBeDisabled();
 
-    // The answer no longer grows.
-    const markdown = essay.locator('.jp-oci-markdown');
-    // Let a last pending render settle before measuring.
-    await page.waitForTimeout(500);
-    const stoppedAt = await textLength(markdown);
-    expect(stoppedAt).toBeGreaterThan(40);
-    await page.waitForTimeout(3000);
-    expect(await textLength(markdown)).toBe(stoppedAt);
+    // The server ended the request: its last message is a cancelled `done`
+    // (it sends nothing for a request after its `done`).
+    const id = received.find(message => message.type === 'token')?.id;
+    const own = () => received.filter(message => message.id === id);
+    await expect
+      .poll(() => own().at(-1)?.type, { timeout: 30_000 })
+      .toBe('done');
+    expect(own().at(-1).cancelled).toBe(true);
+    expect(own().filter(message => message.type === 'token').length).toBeLessThan(500);
 
     // The input is usable again: a second question gets an answer.
     await expect(input).toBeEditable();
@@ -247,8 +250,8 @@ test.describe('OpenCodeInterpreter assistant panel', () => {
       timeout: ANSWER_TIMEOUT
     });
     await expect(second.locator('.jp-oci-markdown')).toContainText('4');
-    // The stopped essay stays as it was.
+    // The stopped essay stays as it was, and nothing came for it after its `done`.
     await expect(essay).toHaveAttribute('data-state', 'cancelled');
-    expect(await textLength(markdown)).toBe(stoppedAt);
+    expect(own().at(-1)).toMatchObject({ type: 'done', cancelled: true });
   });
 });

@@ -22,6 +22,7 @@ import {
   PANEL,
   PLUGIN_ID,
   recordLoopMessages,
+  recordReceived,
   RUN_TIMEOUT,
   setSetting,
   watchPageErrors
@@ -248,6 +249,7 @@ test.describe('Failing cells are fixed from their traceback', () => {
     page
   }) => {
     test.setTimeout(TEST_TIMEOUT);
+    const received = recordReceived(page);
     await newNotebook(page, 'fix-edit.ipynb');
     await openPanel(page);
 
@@ -271,9 +273,15 @@ test.describe('Failing cells are fixed from their traceback', () => {
     await expect(entry.locator('.jp-oci-fix-apply-run')).toHaveCount(0);
     await expect(entry.locator('.jp-oci-fix-discard')).toHaveCount(0);
     await expect(entry.locator('.jp-oci-fix-undo')).toHaveCount(0);
-    // The edit took the Fix button away; the source stays as typed.
+    // The edit took the Fix button away; the source stays as typed, also once
+    // the server has ended the fix (it sends nothing for it after its `done`).
     await expect(fixButton(page, 1)).toHaveCount(0);
-    await page.waitForTimeout(1000);
+    const id = received.find(message => message.type === 'proposal')?.id;
+    await expect
+      .poll(() => received.filter(m => m.id === id).at(-1)?.type, {
+        timeout: 30_000
+      })
+      .toBe('done');
     expect(await cellSource(page, 1)).toBe(edited);
     await expect(entries).toHaveCount(1);
   });

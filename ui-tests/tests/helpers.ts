@@ -142,3 +142,25 @@ export function recordLoopMessages(page: IJupyterLabPageFixture): string[] {
   });
   return log;
 }
+
+/**
+ * Every message the page received on the assistant's WebSocket, in order.
+ * Call before the panel is opened; assert on it instead of waiting to see
+ * that something does not happen.
+ */
+export function recordReceived(page: IJupyterLabPageFixture): any[] {
+  const received: any[] = [];
+  page.on('websocket', socket => {
+    if (!socket.url().includes('/api/opencodeinterpreter/')) {
+      return;
+    }
+    socket.on('framereceived', frame => {
+      try {
+        received.push(JSON.parse(String(frame.payload)));
+      } catch {
+        // not JSON: not ours
+      }
+    });
+  });
+  return received;
+}
