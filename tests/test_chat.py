@@ -63,11 +63,10 @@ async def test_cancel_stops_within_a_token(connect: Any) -> None:
     while (await client.receive())["type"] != "token":
         pass
     await client.send({"type": "cancel", "id": "long"})
-    text, end = await client.receive_until_end("long")
+    _, end = await client.receive_until_end("long")
     assert end["type"] == "done"
     assert end["cancelled"] is True
-    assert end["usage"]["completion_tokens"] < 500, "it stopped before its end"
-    assert len(text) > 0, "what was generated before the cancel arrived was sent"
+    assert 1 <= end["usage"]["completion_tokens"] < 500, "it stopped after its first token, before its end"
 
 
 async def test_cancel_of_an_unknown_id_is_harmless(connect: Any) -> None:
