@@ -56,9 +56,11 @@ def python_source(source: str) -> str:
     return re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.MULTILINE)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_cell(source: str) -> ast.Module | None:
     """The cell's syntax tree as the kernel would run it, or None when it does not parse (a syntax error, or code so
-    deeply nested that the parser gives up)."""
+    deeply nested that the parser gives up). Cached: every check of every answer reads the same earlier cells (the
+    trees are shared; nothing here changes them)."""
     try:
         return ast.parse(python_source(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
