@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from .engine.models import CATALOG, DEFAULT_MODEL, ModelError, resolve_model
 
 if TYPE_CHECKING:
-    from .engine.llama import EngineConfig, LlamaEngine
+    from .engine.base import Engine
+    from .engine.llama import EngineConfig
+    from .server.app import OpenCodeInterpreter
 
 
 class _ProgressBar:
@@ -62,7 +64,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
 
     import nbformat
 
-    from .engine.llama import EngineError
+    from .engine.base import EngineError
     from .loop.execution import KernelExecutor
     from .loop.notebook import CellReport, fix_notebook
 
@@ -95,7 +97,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         try:
-            await asyncio.get_running_loop().run_in_executor(None, engine.load)
+            await engine.ready()
         except EngineError as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
@@ -146,16 +148,21 @@ def _cmd_bench_humaneval(args: argparse.Namespace) -> int:
     return main(_engine(args), args.mode, args.rounds, args.limit, args.stride, output)
 
 
-def _engine(args: argparse.Namespace) -> LlamaEngine:
-    """The engine the server would use, with the command line's model choice."""
-    from .engine.llama import LlamaEngine
-
-    return LlamaEngine(_engine_config(args))
+def _engine(args: argparse.Namespace) -> Engine:
+    """The engine the server would use (in-process or remote), with the command line's choices."""
+    app = _configured_app(args)
+    if problem := app.configuration_problem():
+        raise SystemExit(f"error: configuration refused: {problem}")
+    return app.create_engine()
 
 
 def _engine_config(args: argparse.Namespace) -> EngineConfig:
+    return _configured_app(args).engine_config()
+
+
+def _configured_app(args: argparse.Namespace) -> OpenCodeInterpreter:
     """The server's settings (the user's Jupyter config files, as ``jupyter lab`` reads them), overridden by
-    whichever of --model, --model-path, --threads, --cache-dir were given."""
+    whichever of --model, --model-path, --threads, --cache-dir, --base-url, --api-model were given."""
     from jupyter_core.paths import jupyter_config_path
     from traitlets.config.application import Application
     from traitlets.config.loader import ConfigFileNotFound
@@ -170,16 +177,27 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
         ("model_path", "model_path"),
         ("threads", "n_threads"),
         ("cache_dir", "cache_dir"),
+        ("base_url", "base_url"),
+        ("api_model", "api_model"),
     ):
         if getattr(args, option, None):
             setattr(app, trait, getattr(args, option))
-    return app.engine_config()
+    return app
 
 
-def _add_model_options(parser: argparse.ArgumentParser, threads: bool = True, results: str = "") -> None:
-    """--model and --model-path; --threads; --output for per-``results`` JSON lines."""
+def _add_model_options(
+    parser: argparse.ArgumentParser, threads: bool = True, results: str = "", remote: bool = True
+) -> None:
+    """--model and --model-path; --base-url and --api-model; --threads; --output for per-``results`` JSON lines."""
     parser.add_argument("--model", choices=sorted(CATALOG), help=f"catalog model (default {DEFAULT_MODEL})")
     parser.add_argument("--model-path", help="a local GGUF file instead")
+    if remote:
+        parser.add_argument(
+            "--base-url",
+            help="an OpenAI-compatible server instead (e.g. http://gpu-box:8000/v1); its API key is read from "
+            "OPENCODEINTERPRETER_API_KEY or the Jupyter config",
+        )
+        parser.add_argument("--api-model", help="the model name the server at --base-url serves")
     if threads:
         parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
     if results:
@@ -191,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     model = commands.add_parser("model", help="assemble or download the configured model now; print its path")
-    _add_model_options(model, threads=False)
+    _add_model_options(model, threads=False, remote=False)
     model.add_argument("--cache-dir", help="where models are kept")
     model.set_defaults(run=_cmd_model)
 

@@ -134,7 +134,9 @@ class Status(Sent):
     """The model's status (``GET /status``, ``POST /load``, and ``status`` pushes)."""
 
     model: str = Field(description="Display name of the model.")
-    source: Literal["path", "hub", "embedded"]
+    source: Literal["path", "hub", "embedded", "remote"] = Field(
+        description="Where the model comes from; remote: an OpenAI-compatible server (see endpoint)."
+    )
     state: Literal["absent", "loading", "ready", "error"]
     progress: float | None = Field(description="0..1 while a loading phase has a known size, else null.")
     message: str = Field(description='What is happening ("Assembling model"), or the error\'s reason.')
@@ -142,6 +144,7 @@ class Status(Sent):
     n_threads: int
     n_gpu_layers: int
     gpu_offload: bool = Field(description="Whether this llama.cpp build can offload to a GPU.")
+    endpoint: str = Field(description="The remote server's URL, without credentials; empty for the local engine.")
 
 
 class StatusMessage(Sent):

@@ -27,7 +27,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def engine() -> Iterator[LlamaEngine]:
     """The embedded default model, resolved and loaded the way the extension does it, shared by all tests."""
     shared = LlamaEngine(OpenCodeInterpreter().engine_config())
-    shared.load()
+    asyncio.run(shared.ready())
     yield shared
     asyncio.run(shared.close())
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from opencodeinterpreter_lab.engine.llama import ChatMessage, Timings, Usage
+from opencodeinterpreter_lab.engine.base import ChatMessage, Timings, Usage
 
 
 class ScriptedEngine:
@@ -34,7 +34,7 @@ class ScriptedEngine:
 
         return Stream()
 
-    def load(self) -> None:
+    async def ready(self) -> None:
         """Nothing to load: stands in for the engine the CLI builds."""
 
     async def close(self) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..engine.llama import LlamaEngine
+from ..engine.base import Engine
 from ..loop.core import LoopCallbacks, Round
 from ..loop.execution import KernelExecutor
 from ..loop.fixer import FixTask, fix_cell
@@ -49,7 +49,7 @@ class CaseResult:
         return self.status == "fixed" and self.passed_check
 
 
-async def run_case(engine: LlamaEngine, kernel: KernelExecutor, case: FixCase, rounds: int) -> CaseResult:
+async def run_case(engine: Engine, kernel: KernelExecutor, case: FixCase, rounds: int) -> CaseResult:
     await kernel.execute("%reset -f")
     for cell in case.setup:
         setup = await kernel.execute(cell)
@@ -93,13 +93,13 @@ them (``held-out-2`` before any change of the round that added it). Never tune o
 
 
 async def run_fix_benchmark(
-    engine: LlamaEngine,
+    engine: Engine,
     rounds: int = 3,
     limit: int | None = None,
     only: Sequence[str] = (),
     case_set: str = "main",
 ) -> list[CaseResult]:
-    await asyncio.get_running_loop().run_in_executor(None, engine.load)
+    await engine.ready()
     cases = [case for case in CASE_SETS[case_set] if not only or case.id in only][:limit]
     results = []
     async with KernelExecutor(timeout=30) as kernel:
@@ -145,7 +145,7 @@ def summarize(results: list[CaseResult], rounds: int) -> str:
 
 
 def main(
-    engine: LlamaEngine,
+    engine: Engine,
     rounds: int,
     limit: int | None,
     output: Path | None,

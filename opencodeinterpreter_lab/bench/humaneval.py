@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..engine.llama import ChatMessage, LlamaEngine
+from ..engine.base import ChatMessage, Engine
 from ..loop.core import LoopPolicy, LoopResult, run_loop
 from ..loop.execution import ExecutionResult, Executor, KernelExecutor
 from ..loop.fixer import RETRY_TEMPERATURE
@@ -216,7 +216,7 @@ class ProblemResult:
 
 
 async def solve(
-    engine: LlamaEngine, problem: Problem, mode: Mode, rounds: int, kernel: KernelExecutor | None
+    engine: Engine, problem: Problem, mode: Mode, rounds: int, kernel: KernelExecutor | None
 ) -> ProblemResult:
     started = time.perf_counter()
     executor: Executor
@@ -247,12 +247,12 @@ async def solve(
 
 
 async def run_humaneval(
-    engine: LlamaEngine, problems: list[Problem], mode: Mode, rounds: int, output: Path | None = None
+    engine: Engine, problems: list[Problem], mode: Mode, rounds: int, output: Path | None = None
 ) -> list[ProblemResult]:
     """Solve and score each problem in turn; each result is appended to ``output`` (JSON lines) as it comes."""
     from tqdm import tqdm
 
-    await asyncio.get_running_loop().run_in_executor(None, engine.load)
+    await engine.ready()
     results: list[ProblemResult] = []
     kernel = KernelExecutor(timeout=RUN_TIMEOUT_S, memory_limit_mb=MEMORY_MB) if mode == "self-feedback" else None
     if kernel is not None:
@@ -293,7 +293,7 @@ def summarize(results: Iterable[ProblemResult], mode: str) -> str:
     return "\n".join(lines)
 
 
-def main(engine: LlamaEngine, mode: Mode, rounds: int, limit: int | None, stride: int, output: Path | None) -> int:
+def main(engine: Engine, mode: Mode, rounds: int, limit: int | None, stride: int, output: Path | None) -> int:
     problems = load_problems(limit, stride)
 
     async def run() -> list[ProblemResult]:

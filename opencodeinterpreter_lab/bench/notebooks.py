@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..engine.llama import LlamaEngine
+from ..engine.base import Engine
 from ..loop.execution import KernelExecutor
 from ..loop.notebook import fix_notebook
 
@@ -38,7 +38,7 @@ class NotebookResult:
     seconds: float
 
 
-async def run_notebook(engine: LlamaEngine, path: Path, rounds: int) -> NotebookResult:
+async def run_notebook(engine: Engine, path: Path, rounds: int) -> NotebookResult:
     import nbformat
 
     with tempfile.TemporaryDirectory() as folder:
@@ -71,11 +71,11 @@ def summarize(results: Sequence[NotebookResult]) -> str:
     return "\n".join(lines)
 
 
-def main(engine: LlamaEngine, rounds: int, only: Sequence[str], output: Path | None) -> int:
+def main(engine: Engine, rounds: int, only: Sequence[str], output: Path | None) -> int:
     paths = [p for p in sorted(NOTEBOOKS.glob("*.ipynb")) if not only or p.stem in only]
 
     async def run() -> list[NotebookResult]:
-        await asyncio.get_running_loop().run_in_executor(None, engine.load)
+        await engine.ready()
         results = []
         try:
             for number, path in enumerate(paths, start=1):

@@ -13,25 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any
 
+from .base import ChatMessage, EngineError, EngineStatus, Generation, StatusBoard, StatusListener
 from .models import ModelChoice, ModelError, resolve_model
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
 log = logging.getLogger(__name__)
-
-EngineState = Literal["absent", "loading", "ready", "error"]
 
 PREFILL_CHUNK = 64
 """Prompt tokens evaluated between two cancellation checks (~1 s on two CPU cores with the 1.5B model)."""
@@ -44,15 +42,6 @@ DEEPSEEK_CODER_TEMPLATE = (
     "{% else %}### Response:\n{{ m['content'] }}\n{{ eos_token }}\n{% endif %}"
     "{% endfor %}{% if add_generation_prompt %}### Response:\n{% endif %}"
 )
-
-
-class ChatMessage(TypedDict):
-    role: Literal["system", "user", "assistant"]
-    content: str
-
-
-class EngineError(RuntimeError):
-    """A request could not be served; the message is meant for the user."""
 
 
 @dataclass(frozen=True)
@@ -70,148 +59,52 @@ class EngineConfig:
         return self.n_threads or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
-@dataclass(frozen=True)
-class EngineStatus:
-    model: str
-    source: str
-    state: EngineState
-    progress: float | None
-    message: str
-    n_ctx: int
-    n_threads: int
-    n_gpu_layers: int
-    gpu_offload: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-@dataclass
-class Timings:
-    first_token_s: float | None = None
-    """From the start of this request's turn on the worker (after any queue wait or load) to its first token."""
-    tokens_per_second: float | None = None
-    """Decode speed: completion tokens after the first, over the time they took."""
-
-
-StatusListener = Callable[[EngineStatus], None]
-_END = object()
-
-
-@dataclass(eq=False)
-class Generation:
-    """One request: iterate it for text pieces; ``usage``/``timings``/``cancelled`` are final once it ends."""
-
-    messages: Sequence[ChatMessage]
-    max_tokens: int
-    temperature: float
-    loop: asyncio.AbstractEventLoop
-    usage: Usage = field(default_factory=Usage)
-    timings: Timings = field(default_factory=Timings)
-    _queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
-    _cancel: threading.Event = field(default_factory=threading.Event)
-    _finished: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def cancel(self) -> None:
-        """Stop generating: a queued request never starts, a running one stops within a token."""
-        self._cancel.set()
-
-    async def finished(self) -> None:
-        """Wait until the worker is done with this request (ended, failed or cancelled), listened to or not."""
-        await self._finished.wait()
-
-    async def __aiter__(self) -> AsyncIterator[str]:
-        ended = False
-        try:
-            while (item := await self._queue.get()) is not _END:
-                if isinstance(item, BaseException):
-                    ended = True
-                    raise item
-                assert isinstance(item, str)
-                yield item
-            ended = True
-        finally:
-            if not ended:  # a consumer that stopped listening must not keep the worker busy
-                self.cancel()
-
-    # Called from the worker thread.
-    def _put(self, item: object) -> None:
-        try:
-            self.loop.call_soon_threadsafe(self._queue.put_nowait, item)
-        except RuntimeError:  # the loop is closed: nobody is listening any more
-            self.cancel()
-
-
 class LlamaEngine:
+    """The in-process engine (see the module's docstring)."""
+
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opencodeinterpreter-engine")
-        self._lock = threading.Lock()  # guards _status, _listeners and _load_pending
-        self._listeners: list[tuple[asyncio.AbstractEventLoop, StatusListener]] = []
+        self._lock = threading.Lock()  # guards _load_pending and _in_flight
         self._load_pending = False
         self._in_flight: set[Generation] = set()
         self._llama: Llama | None = None
         self._chat_format: Any = None
-        self._status = EngineStatus(
-            model=config.model.name,
-            source=config.model.source,
-            state="error" if config.model.problem else "absent",
-            progress=None,
-            message=config.model.problem,
-            n_ctx=config.n_ctx,
-            n_threads=config.threads,
-            n_gpu_layers=config.n_gpu_layers,
-            gpu_offload=_gpu_offload_supported(),
+        self._board = StatusBoard(
+            EngineStatus(
+                model=config.model.name,
+                source=config.model.source,
+                state="error" if config.model.problem else "absent",
+                progress=None,
+                message=config.model.problem,
+                n_ctx=config.n_ctx,
+                n_threads=config.threads,
+                n_gpu_layers=config.n_gpu_layers,
+                gpu_offload=_gpu_offload_supported(),
+            )
         )
+        self._set_status = self._board.update
 
     # ---- status -------------------------------------------------------------------------------------------------
     @property
     def status(self) -> EngineStatus:
-        return self._status
+        return self._board.status
 
     def subscribe(self, listener: StatusListener) -> Callable[[], None]:
-        """Call ``listener`` on the current event loop whenever the status changes; returns the unsubscribe."""
-        entry = (asyncio.get_running_loop(), listener)
-        with self._lock:
-            self._listeners.append(entry)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if entry in self._listeners:
-                    self._listeners.remove(entry)
-
-        return unsubscribe
-
-    def _set_status(self, **changes: Any) -> None:
-        with self._lock:
-            self._status = status = replace(self._status, **changes)
-            listeners = list(self._listeners)
-        for loop, listener in listeners:
-            with contextlib.suppress(RuntimeError):  # that loop is closed
-                loop.call_soon_threadsafe(listener, status)
+        return self._board.subscribe(listener)
 
     # ---- loading ------------------------------------------------------------------------------------------------
     def start_loading(self) -> None:
         """Begin loading in the background unless the model is loaded or loading."""
         with self._lock:
-            if self._load_pending or self._status.state == "ready":
+            if self._load_pending or self.status.state == "ready":
                 return
             self._load_pending = True
         self._executor.submit(self._ensure_loaded)
 
-    def load(self) -> None:
-        """Block until the model is loaded, raising EngineError if it cannot be. Never call on an event loop."""
-        self._executor.submit(self._ensure_loaded).result()
+    async def ready(self) -> None:
+        """Wait until the model is loaded, raising EngineError if it cannot be."""
+        await asyncio.wrap_future(self._executor.submit(self._ensure_loaded))
 
     def _ensure_loaded(self) -> Llama:
         """Worker thread: load the model unless loaded; raise EngineError with the reason when it cannot be."""
@@ -255,7 +148,7 @@ class LlamaEngine:
 
     # ---- generation ---------------------------------------------------------------------------------------------
     def generate(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float) -> Generation:
-        """Queue a chat completion; iterate the result for its text pieces."""
+        """Queue a chat completion (first in, first out); iterate the result for its text pieces."""
         generation = Generation(
             messages=messages, max_tokens=max_tokens, temperature=temperature, loop=asyncio.get_running_loop()
         )
@@ -275,11 +168,9 @@ class LlamaEngine:
             log.exception("Generation failed")
             generation._put(EngineError(f"Generation failed: {type(e).__name__}: {e}"))
         finally:
-            generation._put(_END)
             with self._lock:
                 self._in_flight.discard(generation)
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
-                generation.loop.call_soon_threadsafe(generation._finished.set)
+            generation._finish()
 
     def _stream(self, llama: Llama, generation: Generation) -> None:
         from llama_cpp import llama_cpp

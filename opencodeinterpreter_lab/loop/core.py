@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..engine.llama import ChatMessage, LlamaEngine, Usage
+from ..engine.base import ChatMessage, Engine, Usage
 from .execution import ExecutionResult, Executor
 from .feedback import first_code_block_end, last_code_block, prose, same_code
 
@@ -129,7 +129,7 @@ class LoopPolicy:
 
 
 async def run_loop(
-    engine: LlamaEngine,
+    engine: Engine,
     executor: Executor,
     messages: list[ChatMessage],
     policy: LoopPolicy,
@@ -228,7 +228,7 @@ def _reason(objection: str) -> str:
 
 
 async def _answer(
-    engine: LlamaEngine,
+    engine: Engine,
     messages: list[ChatMessage],
     loop_round: Round,
     policy: LoopPolicy,

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..engine.llama import ChatMessage, LlamaEngine, Usage
+from ..engine.base import ChatMessage, Engine, Usage
 from .cells import (
     defined_names,
     dropped_names,
@@ -233,7 +233,7 @@ async def read_kernel(task: FixTask, reader: KernelReader) -> FixTask:
 
 
 async def fix_cell(
-    engine: LlamaEngine,
+    engine: Engine,
     executor: Executor,
     task: FixTask,
     max_rounds: int = 3,

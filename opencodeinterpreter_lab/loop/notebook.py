@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.llama import LlamaEngine
+from ..engine.base import Engine
 from .cells import cause_cell, defined_names
 from .execution import ExecutionResult, KernelExecutor
 from .fixer import FixOutcome, FixTask, fix_cell
@@ -71,7 +71,7 @@ KernelFactory = Callable[[], KernelExecutor]
 
 async def fix_notebook(
     notebook: Any,
-    engine: LlamaEngine,
+    engine: Engine,
     new_kernel: KernelFactory,
     max_rounds: int = 3,
     on_cell: Callable[[CellReport], None] = lambda report: None,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..engine.llama import ChatMessage, LlamaEngine
+from ..engine.base import ChatMessage, Engine
 from .core import LoopCallbacks, LoopPolicy, LoopResult, run_loop
 from .execution import ExecutionResult, Executor
 
@@ -70,7 +70,7 @@ def task_messages(conversation: Sequence[ChatMessage], language: str = "python")
 
 
 async def run_task(
-    engine: LlamaEngine,
+    engine: Engine,
     executor: Executor,
     conversation: Sequence[ChatMessage],
     max_rounds: int = 5,

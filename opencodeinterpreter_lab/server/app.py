@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, Unicode, default
 
+from ..engine.base import Engine
 from ..engine.llama import EngineConfig, LlamaEngine
-from ..engine.models import CATALOG, DEFAULT_MODEL, choose_model
+from ..engine.models import CATALOG, DEFAULT_MODEL, ModelChoice, choose_model
+from ..engine.remote import RemoteConfig, RemoteEngine, config_problem
 from .handlers import ChatWebSocket, LoadHandler, StatusHandler
 from .session import GenerationDefaults
 
@@ -53,6 +56,26 @@ class OpenCodeInterpreter(ExtensionApp):
         help="Use llama.cpp's extra weight buffer types (AMX, repacked weights). Faster on some CPUs; "
         "crashes decoding on some virtual machines, hence off by default.",
     )
+    base_url = Unicode(
+        "",
+        config=True,
+        help="An OpenAI-compatible server to use instead of the in-process model (vLLM, llama.cpp's llama-server, "
+        "Ollama), e.g. http://gpu-box:8000/v1. Empty: run the model in this process.",
+    )
+    api_model = Unicode(
+        "", config=True, help="The model name the server at base_url serves; empty: the first model it lists."
+    )
+    api_key = Unicode(
+        config=True,
+        help="API key for base_url (default: the OPENCODEINTERPRETER_API_KEY environment variable). "
+        "Never sent to the browser nor logged.",
+    )
+    request_timeout = Float(
+        60.0, config=True, help="Seconds to wait for the server at base_url to send the next part of an answer."
+    )
+    max_concurrent_requests = Int(
+        8, config=True, help="Requests this Jupyter server sends to base_url at once; more wait their turn."
+    )
     temperature = Float(0.2, config=True, help="Sampling temperature when a request does not set one.")
     max_tokens = Int(1024, config=True, help="Longest answer in tokens when a request does not set one.")
     fix_rounds = Int(3, config=True, help="Fix attempts per failing cell before the assistant gives up.")
@@ -61,15 +84,53 @@ class OpenCodeInterpreter(ExtensionApp):
         DEFAULT_SYSTEM_PROMPT, config=True, help="System prompt prepended to conversations that have none."
     )
 
+    @default("api_key")
+    def _default_api_key(self) -> str:
+        return os.environ.get("OPENCODEINTERPRETER_API_KEY", "")
+
     @default("cache_dir")
     def _default_cache_dir(self) -> str:
         return str(Path(platformdirs.user_cache_dir("opencodeinterpreter-lab")) / "models")
 
-    engine: LlamaEngine
+    engine: Engine
+
+    def create_engine(self) -> Engine:
+        """The engine the configuration asks for; a refused configuration gives an engine that says why."""
+        if self.base_url and not self.configuration_problem():
+            return RemoteEngine(self.remote_config())
+        return LlamaEngine(self.engine_config())
+
+    def configuration_problem(self) -> str:
+        """Why the engine settings contradict each other, in one sentence, or ``""``."""
+        local = [name for name in ("model_path", "hub_repo", "hub_file") if getattr(self, name)]
+        if "model" in self.config.get(type(self).__name__, {}):
+            local.append("model")
+        if self.base_url:
+            if local:
+                return f"Both engines are configured: base_url and {', '.join(local)}; set only one."
+            if problem := config_problem(self.base_url):
+                return problem
+        elif self.api_model:
+            return "api_model is set but base_url is not: set the OpenAI-compatible server's URL too."
+        return ""
+
+    def remote_config(self) -> RemoteConfig:
+        return RemoteConfig(
+            base_url=self.base_url,
+            model=self.api_model,
+            api_key=self.api_key,
+            timeout=self.request_timeout,
+            max_concurrent=self.max_concurrent_requests,
+            n_ctx=self.n_ctx,
+        )
 
     def engine_config(self) -> EngineConfig:
+        """The in-process engine's settings (carrying the configuration's problem, if any, as the model's)."""
+        model = choose_model(self.model_path, self.hub_repo, self.hub_file, self.model)
+        if problem := self.configuration_problem():
+            model = ModelChoice(name=model.name, source=model.source, problem=f"Configuration refused: {problem}")
         return EngineConfig(
-            model=choose_model(self.model_path, self.hub_repo, self.hub_file, self.model),
+            model=model,
             cache_dir=Path(self.cache_dir).expanduser(),
             n_ctx=self.n_ctx,
             n_threads=self.n_threads,
@@ -88,8 +149,10 @@ class OpenCodeInterpreter(ExtensionApp):
         )
 
     def initialize_settings(self) -> None:
-        # Cheap: the model is resolved and loaded on first use, on the engine's thread.
-        self.engine = LlamaEngine(self.engine_config())
+        if problem := self.configuration_problem():
+            self.log.error("OpenCodeInterpreter: configuration refused: %s", problem)
+        # Cheap: the model is loaded, or the server first asked, on first use.
+        self.engine = self.create_engine()
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(

@@ -17,7 +17,7 @@ from .kernels import LiveKernelReader
 from .session import ChatSession
 
 if TYPE_CHECKING:
-    from ..engine.llama import EngineStatus, LlamaEngine
+    from ..engine.base import Engine, EngineStatus
     from .session import GenerationDefaults
 
 AUTH_RESOURCE = "opencodeinterpreter"
@@ -26,7 +26,7 @@ AUTH_RESOURCE = "opencodeinterpreter"
 class Assistant(Protocol):
     """What the handlers need of the extension app (``app.py``): its engine and the generation defaults."""
 
-    engine: LlamaEngine
+    engine: Engine
 
     @property
     def generation_defaults(self) -> GenerationDefaults: ...
@@ -40,7 +40,7 @@ class _AssistantHandler(ExtensionHandlerMixin):
         return cast("Assistant", self.extensionapp)
 
     @property
-    def engine(self) -> LlamaEngine:
+    def engine(self) -> Engine:
         return self.assistant.engine
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import protocol as wire
-from ..engine.llama import ChatMessage, EngineError, LlamaEngine, Timings, Usage
+from ..engine.base import ChatMessage, Engine, EngineError, Timings, Usage
 from ..loop.cells import cause_cell
 from ..loop.core import LoopCallbacks, Round
 from ..loop.execution import ExecutionResult
@@ -87,7 +87,7 @@ KernelReaders = Callable[[str], LiveKernelReader | None]
 
 class ChatSession:
     def __init__(
-        self, engine: LlamaEngine, defaults: GenerationDefaults, send: Send, kernels: KernelReaders | None = None
+        self, engine: Engine, defaults: GenerationDefaults, send: Send, kernels: KernelReaders | None = None
     ) -> None:
         self._engine = engine
         self._defaults = defaults
