@@ -18,12 +18,16 @@
 export const API_NAMESPACE = 'api/opencodeinterpreter';
 
 /**
- * Where the model file comes from.
+ * Where the model comes from: a local GGUF file (`path`, `hub`, `embedded`)
+ * run in-process by llama.cpp, or `remote`: an OpenAI-compatible server (see
+ * `IStatus.endpoint`).
  */
-export type ModelSource = 'path' | 'hub' | 'embedded';
+export type ModelSource = 'path' | 'hub' | 'embedded' | 'remote';
 
 /**
- * Lifecycle of the model: absent → loading → ready | error.
+ * Lifecycle of the model: absent → loading → ready | error. For a remote
+ * engine, `loading` is connecting to the server, `ready` that it answered
+ * and serves the model, and `error` carries the reason in `message`.
  */
 export type ModelState = 'absent' | 'loading' | 'ready' | 'error';
 
@@ -31,8 +35,12 @@ export type ModelState = 'absent' | 'loading' | 'ready' | 'error';
  * The model's status (`GET /status`, `POST /load`, and `status` pushes).
  */
 export interface IStatus {
-  /** Display name of the model. */
+  /**
+   * Display name of the model; for a remote engine, the served model's name
+   * (may be a path or `org/name`).
+   */
   model: string;
+  /** Where the model comes from; remote: an OpenAI-compatible server (see endpoint). */
   source: ModelSource;
   state: ModelState;
   /** 0..1 while a loading phase has a known size, else null. */
@@ -44,6 +52,8 @@ export interface IStatus {
   n_gpu_layers: number;
   /** Whether this llama.cpp build can offload to a GPU. */
   gpu_offload: boolean;
+  /** The remote server's URL, without credentials; empty for the local engine. */
+  endpoint: string;
 }
 
 /**

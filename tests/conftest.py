@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from model_server import ModelServer, small_model_path
 from tornado.websocket import WebSocketClientConnection
 
 from opencodeinterpreter_lab.engine.llama import LlamaEngine
@@ -17,9 +18,10 @@ pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that load the real model are marked ``model``: ``pytest -m "not model"`` runs the rest in seconds."""
+    """Tests that run a real model (here or in a model server) are marked ``model``: ``pytest -m "not model"`` runs
+    the rest in a few minutes."""
     for item in items:
-        if "engine" in getattr(item, "fixturenames", ()):
+        if {"engine", "model_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
 
 
@@ -30,6 +32,14 @@ def engine() -> Iterator[LlamaEngine]:
     asyncio.run(shared.ready())
     yield shared
     asyncio.run(shared.close())
+
+
+@pytest.fixture(scope="session")
+def model_server() -> Iterator[ModelServer]:
+    """A real OpenAI-compatible server (llama_cpp.server, 0.5B model) on loopback, shared by all tests."""
+    server = ModelServer(small_model_path())
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -193,6 +193,7 @@ class RemoteEngine:
         started = time.perf_counter()
         first_token_at = last_token_at = 0.0
         pieces = 0
+        complete = False
         stream = await self._client().chat.completions.create(
             model=self._model,
             messages=cast("list[ChatCompletionMessageParam]", list(generation.messages)),
@@ -207,6 +208,7 @@ class RemoteEngine:
                     generation.usage.prompt_tokens = chunk.usage.prompt_tokens
                     generation.usage.completion_tokens = chunk.usage.completion_tokens
                 for choice in chunk.choices or ():
+                    complete = complete or choice.finish_reason is not None
                     if text := choice.delta.content if choice.delta else None:
                         last_token_at = time.perf_counter()
                         if not pieces:
@@ -214,6 +216,11 @@ class RemoteEngine:
                             generation.timings.first_token_s = first_token_at - started
                         pieces += 1
                         generation._put(text)
+        if not complete:  # e.g. llama_cpp.server failing on a prompt longer than its context: the stream just ends
+            raise EngineError(
+                f"The model server at {self.config.endpoint} ended the answer before it was complete "
+                "(a conversation longer than its context does this; the server's log says why)."
+            )
         # Servers that send no usage: each streamed piece is one token (true of all four servers named above).
         generation.usage.completion_tokens = generation.usage.completion_tokens or pieces
         if pieces > 1:

@@ -138,6 +138,7 @@ export function makeStatus(overrides: Partial<IStatus> = {}): IStatus {
     n_threads: 2,
     n_gpu_layers: 0,
     gpu_offload: false,
+    endpoint: '',
     ...overrides
   };
 }

@@ -177,6 +177,60 @@ describe('ChatPanel', () => {
     expect($('.jp-oci-status').textContent).toContain('GGUF missing');
   });
 
+  it('shows a remote engine as such', async () => {
+    const socket = FakeWebSocket.last;
+    const endpoint = 'http://gpu-box:8000/v1';
+    const remote = makeStatus({
+      model: 'Qwen/Qwen2.5-Coder-7B-Instruct',
+      source: 'remote',
+      endpoint,
+      n_ctx: 32768
+    });
+    const model = $('.jp-oci-status-model');
+    const label = $('.jp-oci-status-label');
+    // The local engine, as before.
+    expect($('.jp-oci-status').dataset.source).toBe('embedded');
+    expect(model.textContent).toBe('Qwen2.5-Coder-1.5B-Instruct Q4_K_M');
+    expect(model.title).toBe('Qwen2.5-Coder-1.5B-Instruct Q4_K_M');
+    expect($('.jp-oci-empty').textContent).toContain('local model');
+
+    await act(async () => {
+      socket.open();
+      socket.receive({
+        type: 'status',
+        status: {
+          ...remote,
+          state: 'loading',
+          message: `Connecting to ${endpoint}`
+        }
+      });
+    });
+    expect($('.jp-oci-status').dataset.source).toBe('remote');
+    expect($('.jp-oci-status').dataset.state).toBe('loading');
+    expect(label.textContent).toBe(`Connecting to ${endpoint}…`);
+    expect($('[role="progressbar"]').getAttribute('aria-label')).toBe(
+      'Connecting to the model server'
+    );
+
+    await act(async () => {
+      socket.receive({ type: 'status', status: { ...remote, state: 'ready' } });
+    });
+    expect($('.jp-oci-status').dataset.state).toBe('ready');
+    expect(model.textContent).toBe('Qwen2.5-Coder-7B-Instruct');
+    expect(model.title).toBe(`Qwen/Qwen2.5-Coder-7B-Instruct on ${endpoint}`);
+    expect(label.textContent).toBe('Ready · gpu-box:8000');
+    expect($('.jp-oci-empty').textContent).not.toContain('local model');
+
+    await act(async () => {
+      socket.receive({
+        type: 'status',
+        status: { ...remote, state: 'error', message: 'Wrong API key.' }
+      });
+    });
+    expect($('.jp-oci-status').dataset.state).toBe('error');
+    expect(label.textContent).toBe('Error: Wrong API key.');
+  });
+
   it('sends on Enter, streams the answer and stops on Stop', async () => {
     const socket = FakeWebSocket.last;
     await act(async () => socket.open());

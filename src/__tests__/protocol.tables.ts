@@ -118,7 +118,8 @@ export const KEYS: { [N in ModelName]: KeyKinds<IModels[N]> } = {
     n_ctx: 'required',
     n_threads: 'required',
     n_gpu_layers: 'required',
-    gpu_offload: 'required'
+    gpu_offload: 'required',
+    endpoint: 'required'
   },
   StatusMessage: { type: 'required', status: 'required' },
   TaskOutcome: {
@@ -208,7 +209,8 @@ export const ROLES: Record<P.Role, true> = {
 export const MODEL_SOURCES: Record<P.ModelSource, true> = {
   path: true,
   hub: true,
-  embedded: true
+  embedded: true,
+  remote: true
 };
 export const MODEL_STATES: Record<P.ModelState, true> = {
   absent: true,
@@ -259,7 +261,20 @@ export const status: P.IStatus = {
   n_ctx: 8192,
   n_threads: 2,
   n_gpu_layers: 0,
-  gpu_offload: false
+  gpu_offload: false,
+  endpoint: ''
+};
+export const remoteStatus: P.IStatus = {
+  model: 'Qwen/Qwen2.5-Coder-7B-Instruct',
+  source: 'remote',
+  state: 'ready',
+  progress: null,
+  message: '',
+  n_ctx: 32768,
+  n_threads: 0,
+  n_gpu_layers: 0,
+  gpu_offload: false,
+  endpoint: 'http://gpu-box:8000/v1'
 };
 export const error: unknown = {
   output_type: 'error',
@@ -404,7 +419,7 @@ export const FIXTURES: {
   },
   StatusMessage: {
     minimal: { type: 'status', status },
-    full: { type: 'status', status }
+    full: { type: 'status', status: remoteStatus }
   },
   TaskOutcome: {
     minimal: taskOutcome,
@@ -455,7 +470,8 @@ export function variants(): Array<[string, ModelName, unknown]> {
   }
   for (const source of Object.keys(MODEL_SOURCES) as P.ModelSource[]) {
     for (const state of Object.keys(MODEL_STATES) as P.ModelState[]) {
-      const pushed: P.IStatus = { ...status, source, state };
+      const base = source === 'remote' ? remoteStatus : status;
+      const pushed: P.IStatus = { ...base, source, state };
       result.push([`status ${source} ${state}`, 'Status', pushed]);
     }
   }

@@ -8,8 +8,10 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import type { AssistantClient } from '../api/client';
 import { ChatModel } from '../chat/model';
-import { describeStatus } from '../chat/status';
+import { IStatusLine, describeStatus } from '../chat/status';
+import type { IStatus } from '../protocol';
 import { Message } from './MessageView';
 
 /**
@@ -42,17 +44,32 @@ export function ChatView(props: IChatViewProps): JSX.Element {
 }
 
 /**
- * The model's name and state, load progress, speed of the last answer and
- * the Clear button.
+ * What the status line shows: the model's name, its tooltip and the state's
+ * label, with the status line's data.
  */
-function Header(props: IChatViewProps): JSX.Element {
-  const { model, trans } = props;
-  const status = model.status;
-  const connection = model.connectionState;
-  const { phase, state, progress, reconnecting } = describeStatus(
-    status,
-    connection
-  );
+export interface IHeaderText extends IStatusLine {
+  /** The model's name to show, shortened for a remote engine. */
+  readonly name: string;
+  /** Its tooltip: the full name (and for a remote engine, the server's URL). */
+  readonly title: string | undefined;
+  /** The state's label ("Ready", "Ready · gpu-box:8000", "Error: …"). */
+  readonly label: string;
+}
+
+/**
+ * The words of the status line for a status and a connection state.
+ *
+ * The local engine shows the model's display name and its state; a remote
+ * engine shows the short name of the served model (the full name and the
+ * server's URL in the tooltip) and, once ready, the server's host and port.
+ */
+export function describeHeader(
+  status: IStatus | null,
+  connection: AssistantClient.ConnectionState,
+  trans: TranslationBundle
+): IHeaderText {
+  const line = describeStatus(status, connection);
+  const { phase, progress, remote, endpoint, host } = line;
   let label: string;
   switch (phase) {
     case 'connecting':
@@ -62,19 +79,60 @@ function Header(props: IChatViewProps): JSX.Element {
       label = trans.__('Waiting…');
       break;
     case 'loading': {
-      const what = status?.message || trans.__('Loading');
+      const what =
+        status?.message ||
+        (remote
+          ? endpoint
+            ? trans.__('Connecting to %1', endpoint)
+            : trans.__('Connecting to the model server')
+          : trans.__('Loading'));
       label = progress === null ? `${what}…` : `${what}… ${progress}%`;
       break;
     }
     case 'ready':
-      label = trans.__('Ready');
+      label = remote
+        ? host
+          ? trans.__('Ready · %1', host)
+          : trans.__('Ready · remote server')
+        : trans.__('Ready');
       break;
     case 'error':
       label = trans.__('Error: %1', status?.message || trans.__('unknown'));
       break;
     default:
-      label = trans.__('Not loaded');
+      label = remote ? trans.__('Not connected') : trans.__('Not loaded');
   }
+
+  let name: string;
+  let title: string | undefined;
+  if (remote) {
+    // Until the server names its model, the engine names it by its URL.
+    const model = line.model === '' ? '' : (status?.model ?? '').trim();
+    name = line.model || trans.__('Remote model');
+    title = model
+      ? endpoint
+        ? trans.__('%1 on %2', model, endpoint)
+        : model
+      : endpoint
+        ? trans.__('Remote model on %1', endpoint)
+        : undefined;
+  } else {
+    name = status?.model || trans.__('Local model');
+    title = status?.model;
+  }
+  return { ...line, name, title, label };
+}
+
+/**
+ * The model's name and state, load progress, speed of the last answer and
+ * the Clear button.
+ */
+function Header(props: IChatViewProps): JSX.Element {
+  const { model, trans } = props;
+  const status = model.status;
+  const connection = model.connectionState;
+  const { state, progress, reconnecting, remote, source, name, title, label } =
+    describeHeader(status, connection, trans);
 
   return (
     <div className="jp-oci-header">
@@ -82,11 +140,12 @@ function Header(props: IChatViewProps): JSX.Element {
         className="jp-oci-status"
         data-state={state}
         data-connection={connection}
+        data-source={source ?? undefined}
         role="status"
         aria-live="polite"
       >
-        <span className="jp-oci-status-model" title={status?.model}>
-          {status?.model || trans.__('Local model')}
+        <span className="jp-oci-status-model" title={title}>
+          {name}
         </span>
         <span className="jp-oci-status-label">{label}</span>
         {reconnecting && (
@@ -98,7 +157,11 @@ function Header(props: IChatViewProps): JSX.Element {
           <div
             className="jp-oci-progress"
             role="progressbar"
-            aria-label={trans.__('Model loading progress')}
+            aria-label={
+              remote
+                ? trans.__('Connecting to the model server')
+                : trans.__('Model loading progress')
+            }
             aria-valuemin={0}
             aria-valuemax={100}
             aria-valuenow={progress ?? undefined}
@@ -206,9 +269,13 @@ function MessageList(props: IChatViewProps): JSX.Element {
       <div className="jp-oci-messages-content" ref={content}>
         {model.messages.length === 0 ? (
           <div className="jp-oci-empty">
-            {trans.__(
-              'Ask the local model to write, explain or fix Python code. Enter sends, Shift+Enter adds a new line.'
-            )}
+            {model.status?.source === 'remote'
+              ? trans.__(
+                  'Ask the model to write, explain or fix Python code. Enter sends, Shift+Enter adds a new line.'
+                )
+              : trans.__(
+                  'Ask the local model to write, explain or fix Python code. Enter sends, Shift+Enter adds a new line.'
+                )}
           </div>
         ) : (
           model.messages.map(entry => (
