@@ -2,7 +2,8 @@
 
 - ``model``: resolve (assemble or download) the configured model now and print its path;
 - ``fix NOTEBOOK``: run a notebook in a fresh kernel, fixing failing cells with the fix loop (exit 0: all pass);
-- ``bench stream``: the streaming benchmark (WebSocket vs raw llama-cpp-python, warm vs cold first token);
+- ``bench stream``: the streaming benchmark (WebSocket vs raw llama-cpp-python, warm vs cold first token; or, with
+  ``--base-url``, through the extension vs directly from a remote server, one chat and 8 at once);
 - ``bench fix``: fix rate and latency of the fix loop on the built-in failing cells;
 - ``bench notebooks``: the headless fixer on whole broken notebooks: failing cells before and after, regressions;
 - ``bench humaneval``: HumanEval pass@1 in one mode: single answers, self-feedback or oracle feedback.
@@ -120,6 +121,13 @@ def _cmd_fix(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    if args.base_url:
+        import os
+
+        from .bench.remote import run_remote_benchmark
+
+        key = os.environ.get("OPENCODEINTERPRETER_API_KEY", "")
+        return run_remote_benchmark(args.base_url, args.api_model or "", key, args.tokens, args.runs)
     from .bench.stream import run_stream_benchmark
 
     return run_stream_benchmark(
@@ -223,12 +231,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="benchmarks")
     which = bench.add_subparsers(dest="benchmark", required=True)
-    stream = which.add_parser("stream", help="WebSocket streaming vs raw llama-cpp-python; warm vs cold TTFT")
+    stream = which.add_parser(
+        "stream",
+        help="WebSocket streaming vs raw llama-cpp-python (warm vs cold TTFT), or vs a remote server read directly",
+    )
     stream.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(CATALOG))
     stream.add_argument("--model-path", default="", help="a local GGUF file instead of a catalog model")
     stream.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
     stream.add_argument("--tokens", type=int, default=200, help="tokens to generate per run")
     stream.add_argument("--runs", type=int, default=3, help="alternating runs of each side")
+    stream.add_argument(
+        "--base-url", help="measure against this OpenAI-compatible server instead (key: OPENCODEINTERPRETER_API_KEY)"
+    )
+    stream.add_argument("--api-model", help="the model name it serves (default: its first)")
     stream.set_defaults(run=_cmd_bench)
     fixes = which.add_parser("fix", help="fix rate and latency of the fix loop on the built-in failing cells")
     fixes.add_argument("--rounds", type=int, default=3, help="fix rounds per cell (default 3)")
