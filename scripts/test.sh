@@ -31,4 +31,6 @@ echo "==> Browser: Galata"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --immutable
   CI=1 jlpm playwright test
 )
+echo "==> Packaging: the wheel, installed the way a hub admin installs it"
+scripts/check_wheel.sh
 echo "==> All tests passed"
