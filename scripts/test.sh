@@ -31,6 +31,9 @@ echo "==> Browser: Galata"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --immutable
   CI=1 jlpm playwright test
 )
+echo "==> JupyterHub: two users' servers chatting at once through one shared model server"
+scripts/hub/run.sh
+
 echo "==> Packaging: the wheel, installed the way a hub admin installs it"
 scripts/check_wheel.sh
 echo "==> All tests passed"
