@@ -91,7 +91,11 @@ def _cmd_fix(args: argparse.Namespace) -> int:
         print(f"cell {cell.index + 1}: {error} -> {verdict} after {len(outcome.rounds)} round(s)")
         if cell.cause:
             where, names = cell.cause
-            print(f"  the cause is probably in cell {where + 1}: the fix changes {', '.join(names)}, defined there")
+            changed = ", ".join(names)
+            if cell.moved:
+                print(f"  fixed where the cause was: cell {where + 1} changed ({changed})")
+            else:
+                print(f"  the cause is probably in cell {where + 1}: the fix changes {changed}, defined there")
 
     def new_kernel() -> KernelExecutor:
         return KernelExecutor(kernel, timeout=args.timeout, cwd=workdir)

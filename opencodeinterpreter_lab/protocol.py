@@ -184,6 +184,15 @@ class FixCause(Sent):
 
     cell: int = Field(ge=0, description="The index of the cell in the request's context.")
     names: list[str]
+    cause_source: str | None = Field(
+        default=None,
+        description="That cell with the fix's repairs in place, when the fix can be made there (else null).",
+    )
+    cell_source: str | None = Field(
+        default=None,
+        description="The failing cell's source to go with cause_source: its original when the fix changed nothing "
+        "else there.",
+    )
 
 
 class FixOutcome(Sent):
@@ -241,17 +250,89 @@ def wire(message: BaseModel) -> dict[str, Any]:
     return message.model_dump(mode="json", exclude_none=isinstance(message, TokenMessage))
 
 
+# ---- stored conversations (REST: /api/opencodeinterpreter/conversations?path=…) ---------------------------------
+
+MAX_CONVERSATION_PATH = 4096
+
+
+class ConversationUpdate(BaseModel):
+    """The body of a PUT: the panel's entries of one notebook's conversation, oldest first."""
+
+    entries: list[dict[str, Any]] = Field(
+        max_length=100_000,
+        description="The panel's entries as plain JSON (src/chat/store.ts); opaque to the server, which keeps the "
+        "newest within its bounds.",
+    )
+
+
+class ConversationDocument(Sent):
+    """What a GET answers, and what each stored file holds: the notebook's path (the file's name is its hash)."""
+
+    version: int = Field(default=1, description="The file format's version; the server reads version 1 only.")
+    path: str = Field(max_length=MAX_CONVERSATION_PATH)
+    updated: float = Field(default=0.0, description="When it was last saved, in seconds since the epoch; 0: never.")
+    entries: list[dict[str, Any]] = []
+
+
+# ---- the model picker (REST: /api/opencodeinterpreter/models) --------------------------------------------------
+
+
+class ModelOption(Sent):
+    """A model the picker offers."""
+
+    key: str = Field(description="What to POST: a catalog key, a GGUF file's path, hub:<repo>/<file> or remote:<id>.")
+    name: str
+    description: str
+    source: Literal["embedded", "hub", "path", "remote"]
+    size: int | None = Field(description="Bytes, when known.")
+    present: bool = Field(description="Usable without a download: assembled, parts installed, downloaded, served.")
+    detail: str = Field(description='How it is present or what preparing it takes ("assembled in the cache").')
+    tokens_per_second: float | None = Field(description="Decode speed last measured on this machine; null: never.")
+
+
+class ModelPreparation(Sent):
+    """A model being made ready (assembled, downloaded, loaded) while the current one keeps serving."""
+
+    model: str = Field(description="Its key.")
+    name: str
+    state: Literal["preparing", "loading"]
+    message: str
+    progress: float | None = Field(description="0..1 when the phase has a known size, else null.")
+    bytes_done: int | None
+    bytes_total: int | None
+
+
+class ModelList(Sent):
+    """What ``GET /models`` answers (and POST/DELETE too)."""
+
+    models: list[ModelOption]
+    current: str = Field(description="The key of the model serving now.")
+    preparing: ModelPreparation | None
+    error: str = Field(description="Why the last preparation failed, in one sentence; empty when it did not.")
+
+
+class ModelSwitch(BaseModel):
+    """The body of ``POST /models``: switch to this model."""
+
+    model: str = Field(min_length=1, max_length=MAX_CONVERSATION_PATH, description="A key or path from the list.")
+
+
 # ---- the schema --------------------------------------------------------------------------------------------------
 
 SCHEMA_PATH = Path(__file__).with_name("protocol.schema.json")
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of every message (``$defs/ClientMessage``, ``$defs/ServerMessage``) and of the REST status."""
+    """The JSON Schema of every message (``$defs/ClientMessage``, ``$defs/ServerMessage``), of the REST status and of
+    the stored conversations' REST bodies."""
     definitions: dict[str, Any] = {}
     for name, adapter, mode in (
         ("ClientMessage", _client_message, "validation"),
         ("ServerMessage", _server_message, "serialization"),
+        ("ConversationUpdate", TypeAdapter(ConversationUpdate), "validation"),
+        ("ConversationDocument", TypeAdapter(ConversationDocument), "serialization"),
+        ("ModelList", TypeAdapter(ModelList), "serialization"),
+        ("ModelSwitch", TypeAdapter(ModelSwitch), "validation"),
     ):
         schema = adapter.json_schema(ref_template="#/$defs/{model}", mode=mode)  # type: ignore[arg-type]
         definitions.update(schema.pop("$defs", {}))

@@ -14,6 +14,7 @@ from opencodeinterpreter_lab import cli
 from opencodeinterpreter_lab.bench.fix_cases import FIX_CASES
 from opencodeinterpreter_lab.bench.fix_cases_held_out import HELD_OUT_CASES
 from opencodeinterpreter_lab.engine.llama import LlamaEngine
+from opencodeinterpreter_lab.loop.causefix import fix_in_cause
 from opencodeinterpreter_lab.loop.cells import (
     cause_cell,
     dropped_names,
@@ -165,7 +166,31 @@ def test_cli_names_the_cell_where_the_cause_lay(
     source = tmp_path / "names.ipynb"
     write_notebook(source, NORMALIZE, "raw = [' b', 'a']", "names = sorted(normalize(raw))")
     assert cli.main(["fix", str(source)]) == 0
-    assert "the cause is probably in cell 1: the fix changes normalize, defined there" in capsys.readouterr().out
+    assert "fixed where the cause was: cell 1 changed (normalize)" in capsys.readouterr().out
+    fixed = nbformat.read(tmp_path / "names.fixed.ipynb", as_version=4)
+    assert "return [n.strip().title()" in fixed.cells[0].source, "the repair is made in the cell of the cause"
+    assert fixed.cells[0].metadata["opencodeinterpreter"]["original_source"] == NORMALIZE
+    assert fixed.cells[2].source == "names = sorted(normalize(raw))", "the failing cell keeps its own source"
+    assert "opencodeinterpreter" not in fixed.cells[2].metadata
+    assert fixed.cells[2].outputs == [] and fixed.cells[2].execution_count == 3
+
+
+def test_a_repair_that_breaks_the_cause_cell_in_a_fresh_run_is_withdrawn_from_both_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The new f passes the failing cell, but the cell of the cause also calls it, with a string: fresh, it fails.
+    fix = "def f(x):\n    return x * 2 + 1\n\nprint(f(3) + 1)"
+    monkeypatch.setattr(cli, "_engine", lambda args: ScriptedEngine(f"Return it.\n```python\n{fix}\n```"))
+    source = tmp_path / "f.ipynb"
+    cells = ["def f(x):\n    x * 2\n\nprobe = f('a')", "print(f(3) + 1)"]
+    write_notebook(source, *cells)
+    assert cli.main(["fix", str(source)]) == 1
+    out = capsys.readouterr().out
+    assert "fixed where the cause was: cell 1 changed (f)" in out
+    assert "fix withdrawn, original kept" in out
+    fixed = nbformat.read(tmp_path / "f.fixed.ipynb", as_version=4)
+    assert [c.source for c in fixed.cells] == cells
+    assert all("opencodeinterpreter" not in c.metadata for c in fixed.cells)
 
 
 @pytest.mark.parametrize(
@@ -312,7 +337,48 @@ async def test_a_fix_that_repairs_an_earlier_cells_definition_names_that_cell() 
     await sent.wait_for("proposal")
     session.handle(json.dumps({"type": "execution_result", "id": "f", "round": 1, "status": "ok", "outputs": []}))
     done = await sent.wait_for("done")
-    assert done["outcome"]["cause"] == {"cell": 1, "names": ["normalize"]}
+    assert done["outcome"]["cause"] == {
+        "cell": 1,
+        "names": ["normalize"],
+        "cause_source": "def normalize(names):\n    return [n.strip().title() for n in names]",
+        "cell_source": "names = sorted(normalize(raw))",
+    }
+
+
+@pytest.mark.parametrize(
+    ("earlier", "original", "fix", "expected"),
+    [
+        (  # a definition is replaced where it stood; what follows it in that cell stays
+            ["def area(r):\n    3.14 * r * r\n\nprint('ok')", "r = 2"],
+            "print(area(r) + 1)",
+            "def area(r):\n    return 3.14 * r * r\n\nprint(area(r) + 1)",
+            (0, "def area(r):\n    return 3.14 * r * r\n\nprint('ok')", "print(area(r) + 1)"),
+        ),
+        (  # a wrong column rename is replaced; the failing cell keeps its own source
+            ["import pandas as pd\ndf = pd.DataFrame({'a b': [1]})\ndf.columns = ['a b']"],
+            "df['a_b'].sum()",
+            "df.columns = ['a_b']\ndf['a_b'].sum()",
+            (0, "import pandas as pd\ndf = pd.DataFrame({'a b': [1]})\ndf.columns = ['a_b']", "df['a_b'].sum()"),
+        ),
+        (  # a repair of a whole name follows the cell's own work; the failing cell's other change goes with it
+            ["xs = [3, 1, 2]"],
+            "print(xs[0])",
+            "xs = sorted(xs)\nprint(xs[0], xs[-1])",
+            (0, "xs = [3, 1, 2]\nxs = sorted(xs)", "print(xs[0], xs[-1])"),
+        ),
+        # not moved: a repair that uses what the failing cell or a later cell made, IPython syntax, a fix of the
+        # cell's own work
+        (["df = load()"], "n = 2\nshow(df)", "n = 2\ndf.columns = list(range(n))\nshow(df)", None),
+        (["xs = [3, -1]", "key = abs"], "print(xs[0])", "xs = sorted(xs, key=key)\nprint(xs[0])", None),
+        (["def f():\n    pass"], "%time f()", "def f():\n    return 1\n%time f()", None),
+        (["x = 1"], "print(y)", "print(x)", None),
+    ],
+)
+def test_a_repair_of_an_earlier_cell_is_made_in_that_cell(
+    earlier: list[str], original: str, fix: str, expected: tuple[int, str, str] | None
+) -> None:
+    moved = fix_in_cause(earlier, original, fix)
+    assert (moved and (moved.cell, moved.cause_source, moved.source)) == expected
 
 
 def test_fixes_that_only_hide_the_error_are_recognised() -> None:

@@ -6,7 +6,7 @@ Against one server (``--base-url``), with the same model, prompts and greedy dec
    ``openai`` client, alternating runs so that noise hits both alike (target ≥ 0.97);
 2. time to first token added by the extension: the median of paired differences (target ≤ 50 ms);
 3. load: 8 chats on 8 WebSocket connections at once vs the same 8 requests sent to the server directly at once;
-   total wall times (target: within 10%, i.e. the extension adds no serialisation of its own).
+   total wall times, twice each, alternating (target: within 10%, i.e. the extension adds no serialisation of its own).
 
 Only ratios within one run mean anything; the machine is noisy.
 """
@@ -21,9 +21,12 @@ from typing import Any, cast
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from ..server.app import DEFAULT_SYSTEM_PROMPT
 from .stream import DECODE_PROMPT, StreamRun, _Server, _ws_stream
 
 LOAD_PROMPT = "Write a Python function that returns the n-th Fibonacci number. Only code."
+SYSTEM = {"role": "system", "content": DEFAULT_SYSTEM_PROMPT}
+"""Sent on both sides, so that the extension forwards exactly the request the direct side sends."""
 
 
 async def _direct_stream(
@@ -48,29 +51,47 @@ async def _direct_stream(
     return StreamRun(first - sent, pieces, last - first)
 
 
+async def _load(server: _Server, client: openai.AsyncOpenAI, model: str, tokens: int, through: bool) -> float:
+    """Seconds for 8 different chats sent at once, through 8 WebSocket connections or directly."""
+    load = [[SYSTEM, {"role": "user", "content": f"({n}) {LOAD_PROMPT}"}] for n in range(8)]
+    sockets = [await server.connect() for _ in load] if through else []
+    started = time.perf_counter()
+    if through:
+        runs = await asyncio.gather(*(_ws_stream(ws, m, tokens) for ws, m in zip(sockets, load, strict=True)))
+    else:
+        runs = await asyncio.gather(*(_direct_stream(client, model, m, tokens) for m in load))
+    elapsed = time.perf_counter() - started
+    for ws in sockets:
+        ws.close()
+    print(
+        f"  8 at once {'through the extension' if through else 'direct':>21}: {elapsed:6.2f} s, "
+        f"{sum(r.pieces for r in runs)} pieces",
+        flush=True,
+    )
+    return elapsed
+
+
 async def _measure(server: _Server, client: openai.AsyncOpenAI, model: str, tokens: int, runs: int) -> dict[str, Any]:
     ws = await server.connect()
-    decode = [{"role": "user", "content": DECODE_PROMPT}]
+    decode = [SYSTEM, {"role": "user", "content": DECODE_PROMPT}]
     await _ws_stream(ws, decode, 4)  # warm both paths (connections, the server's prompt cache)
     await _direct_stream(client, model, decode, 4)
     direct: list[StreamRun] = []
     through: list[StreamRun] = []
-    for _ in range(runs):
+    for _ in range(runs):  # alternate, so that noise hits both sides alike
         direct.append(await _direct_stream(client, model, decode, tokens))
         through.append(await _ws_stream(ws, decode, tokens))
     ws.close()
-
-    load = [[{"role": "user", "content": f"({n}) {LOAD_PROMPT}"}] for n in range(8)]
-    started = time.perf_counter()
-    await asyncio.gather(*(_direct_stream(client, model, messages, tokens) for messages in load))
-    load_direct = time.perf_counter() - started
-    sockets = [await server.connect() for _ in load]
-    started = time.perf_counter()
-    await asyncio.gather(*(_ws_stream(ws, messages, tokens) for ws, messages in zip(sockets, load, strict=True)))
-    load_through = time.perf_counter() - started
-    for ws in sockets:
-        ws.close()
-    return {"direct": direct, "through": through, "load_direct": load_direct, "load_through": load_through}
+    load_direct, load_through = [], []
+    for _ in range(2):
+        load_direct.append(await _load(server, client, model, tokens, through=False))
+        load_through.append(await _load(server, client, model, tokens, through=True))
+    return {
+        "direct": direct,
+        "through": through,
+        "load_direct": statistics.median(load_direct),
+        "load_through": statistics.median(load_through),
+    }
 
 
 def run_remote_benchmark(base_url: str, api_model: str, api_key: str, tokens: int, runs: int) -> int:

@@ -9,6 +9,9 @@
    what the failed original had left in the kernel), or a cell that passed before and fails now (a regression), gets
    a fix withdrawn — the fixed cell itself, or the last fix above the regression — and the run is repeated until
    neither happens. The outputs written are those of this last fresh run; it decides the exit code.
+
+A fix that repairs an earlier cell's definitions is made in that cell (see ``causefix.py``): the earlier cell gets
+the repair, the failing cell keeps its own source; withdrawing such a fix restores both.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.base import Engine
+from .causefix import CauseFix, fix_in_cause
 from .cells import cause_cell, defined_names
 from .execution import ExecutionResult, KernelExecutor
 from .fixer import FixOutcome, FixTask, fix_cell
@@ -32,6 +36,8 @@ class CellReport:
     outcome: FixOutcome
     cause: tuple[int, list[str]] | None = None
     """For a fixed cell: the earlier cell where the cause probably lay (its index) and the names the fix changed."""
+    moved: CauseFix | None = None
+    """For a fixed cell whose fix was made in the cause cell (``cause``): the two cells' new sources."""
     withdrawn: str = ""
     """Why a passing fix was withdrawn by the fresh-kernel verdict (the original is kept), or ""."""
 
@@ -39,6 +45,11 @@ class CellReport:
     def kept(self) -> bool:
         """The fix passed and stays in the notebook."""
         return self.outcome.status == "fixed" and not self.withdrawn
+
+    @property
+    def changed(self) -> list[int]:
+        """The cells a passing fix changes: this one, and the cause cell when the repair was made there."""
+        return sorted({self.index, self.cause[0]}) if self.moved and self.cause else [self.index]
 
 
 @dataclass
@@ -105,8 +116,11 @@ async def fix_notebook(
                 report.failing.append(cell_report)
                 on_cell(cell_report)
                 if outcome.status == "fixed":
-                    cell.metadata.setdefault("opencodeinterpreter", {})["original_source"] = cell.source
-                    cell.source = outcome.source
+                    moved = cell_report.moved
+                    if moved and cell_report.cause:  # the repair goes where the cause was
+                        _replace(notebook.cells[cell_report.cause[0]], moved.cause_source)
+                        earlier[moved.cell] = moved.cause_source
+                    _replace(cell, moved.source if moved else outcome.source)
                 else:
                     unset.update(dict.fromkeys(defined_names(cell.source), index))
             earlier.append(cell.source)
@@ -118,10 +132,9 @@ async def fix_notebook(
         if culprit is None:
             break
         withdrawn, reason = culprit
-        cell = notebook.cells[withdrawn.index]
-        cell.source = cell.metadata["opencodeinterpreter"].pop("original_source")
-        if not cell.metadata["opencodeinterpreter"]:
-            del cell.metadata["opencodeinterpreter"]
+        _restore(notebook.cells[withdrawn.index])
+        if withdrawn.moved and withdrawn.cause:
+            _restore(notebook.cells[withdrawn.cause[0]])
         withdrawn.withdrawn = reason
     for count, ((_, cell), result) in enumerate(zip(cells, results, strict=True), start=1):
         _store_outputs(cell, result, count)
@@ -150,10 +163,10 @@ def _culprit(report: NotebookReport) -> tuple[CellReport, str] | None:
     """The fix to withdraw, and why: a kept fix that fails in the fresh run, else the last kept fix above the first
     regression; None when the fresh run shows neither."""
     kept = [c for c in report.failing if c.kept]
-    if broken := [c for c in kept if c.index in report.failing_after]:
+    if broken := [c for c in kept if set(c.changed) & set(report.failing_after)]:
         return broken[0], "it fails in a fresh kernel (it passed only on what the failed original left behind)"
     for regression in report.regressions:
-        above = [c for c in kept if c.index < regression]
+        above = [c for c in kept if c.changed[0] < regression]
         if above:
             return above[-1], f"cell {regression + 1}, which passed before, fails with it"
     return None
@@ -172,7 +185,23 @@ def _report(
     cell_report = CellReport(index, f"{error.ename}: {error.evalue}" if error else result.status, outcome)
     if language == "python" and outcome.status == "fixed" and (cause := cause_cell(earlier, source, outcome.source)):
         cell_report.cause = (indices[cause[0]], cause[1])
+        cell_report.moved = fix_in_cause(earlier, source, outcome.source)
     return cell_report
+
+
+def _replace(cell: Any, source: str) -> None:
+    """Give ``cell`` a fixed source, keeping its first original in the metadata."""
+    if source == cell.source:
+        return
+    cell.metadata.setdefault("opencodeinterpreter", {}).setdefault("original_source", cell.source)
+    cell.source = source
+
+
+def _restore(cell: Any) -> None:
+    if "original_source" in cell.metadata.get("opencodeinterpreter", {}):
+        cell.source = cell.metadata["opencodeinterpreter"].pop("original_source")
+        if not cell.metadata["opencodeinterpreter"]:
+            del cell.metadata["opencodeinterpreter"]
 
 
 def _store_outputs(cell: Any, result: ExecutionResult, count: int) -> None:

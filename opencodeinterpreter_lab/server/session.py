@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import protocol as wire
 from ..engine.base import ChatMessage, Engine, EngineError, Timings, Usage
+from ..loop.causefix import CauseFix, fix_in_cause
 from ..loop.cells import cause_cell
 from ..loop.core import LoopCallbacks, Round
 from ..loop.execution import ExecutionResult
@@ -163,9 +164,10 @@ class ChatSession:
             finally:
                 if reader is not None:
                     reader.close()
-            fixed_elsewhere = request.language == "python" and outcome.status == "fixed"
-            cause = cause_cell(request.context, task.source, outcome.source) if fixed_elsewhere else None
-            return outcome.usage, outcome.rounds, fix_outcome(outcome, cause)
+            python_fix = request.language == "python" and outcome.status == "fixed"
+            cause = cause_cell(request.context, task.source, outcome.source) if python_fix else None
+            moved = fix_in_cause(request.context, task.source, outcome.source) if cause else None
+            return outcome.usage, outcome.rounds, fix_outcome(outcome, cause, moved)
 
         self._start_loop(request.id, run)
 
@@ -277,15 +279,24 @@ def _proposal(request_id: str, loop_round: Round) -> Json:
     return wire.wire(message)
 
 
-def fix_outcome(outcome: FixOutcome, cause: tuple[int, list[str]] | None = None) -> wire.FixOutcome:
+def fix_outcome(
+    outcome: FixOutcome, cause: tuple[int, list[str]] | None = None, moved: CauseFix | None = None
+) -> wire.FixOutcome:
     """``cause``: the index (in the request's ``context``) of the cell where the cause probably lay, and the names
-    the fix changed that it defines (see :func:`~..loop.cells.cause_cell`)."""
+    the fix changed that it defines (see :func:`~..loop.cells.cause_cell`); ``moved``: the fix made there."""
     return wire.FixOutcome(
         status=outcome.status,
         source=outcome.source,
         rounds=len(outcome.rounds),
         message=outcome.message,
-        cause=wire.FixCause(cell=cause[0], names=cause[1]) if cause else None,
+        cause=wire.FixCause(
+            cell=cause[0],
+            names=cause[1],
+            cause_source=moved.cause_source if moved else None,
+            cell_source=moved.source if moved else None,
+        )
+        if cause
+        else None,
     )
 
 
