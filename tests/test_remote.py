@@ -186,6 +186,30 @@ async def test_a_cancelled_generation_closes_the_remote_stream(own_server: Model
     await engine.close()
 
 
+async def test_closing_the_browser_tab_closes_the_remote_stream(
+    connect: Any, assistant: OpenCodeInterpreter, own_server: ModelServer
+) -> None:
+    assistant.engine = remote(own_server)
+    client = await connect()
+    await client.chat("long", LONG_ANSWER, max_tokens=600, temperature=0)
+    while (await client.receive())["type"] != "token":
+        pass
+    client.ws.close()
+    for _ in range(100):
+        if "Disconnected from client" in own_server.log:
+            break
+        await asyncio.sleep(0.1)
+    assert "Disconnected from client" in own_server.log
+
+
+async def test_a_conversation_longer_than_the_servers_context_is_named(model_server: ModelServer) -> None:
+    engine = remote(model_server)
+    generation = engine.generate([{"role": "user", "content": "word " * 6000}], max_tokens=8, temperature=0)
+    with pytest.raises(EngineError, match="longer than its context"):
+        _ = [piece async for piece in generation]
+    await engine.close()
+
+
 class _NotOpenAI(http.server.BaseHTTPRequestHandler):
     """Answers every request with a fixed body: a web page, or JSON of another shape."""
 
@@ -207,6 +231,45 @@ class _NotOpenAI(http.server.BaseHTTPRequestHandler):
 class _OtherJson(_NotOpenAI):
     body = b'{"data": 5}'
     content_type = "application/json"
+
+
+class _FailsMidStream(_NotOpenAI):
+    """A server that lists a model, then answers a chat with one piece and an error event (as vLLM does on a fault)."""
+
+    def do_GET(self) -> None:
+        self._send("application/json", b'{"object": "list", "data": [{"id": "m", "object": "model"}]}')
+
+    def do_POST(self) -> None:
+        piece = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                 "choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": None}]}  # fmt: skip
+        events = f"data: {json.dumps(piece)}\n\n" + 'data: {"error": {"message": "CUDA out of memory"}}\n\n'
+        self._send("text/event-stream", events.encode())
+
+    def _send(self, content_type: str, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+async def test_a_server_error_mid_stream_is_named_after_the_text_already_sent() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FailsMidStream)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    engine = RemoteEngine(RemoteConfig(f"http://127.0.0.1:{server.server_address[1]}/v1"))
+    pieces: list[str] = []
+
+    async def listen() -> None:
+        async for piece in engine.generate([{"role": "user", "content": "hi"}], max_tokens=8, temperature=0):
+            pieces.append(piece)
+
+    try:
+        with pytest.raises(EngineError, match="failed mid-answer: CUDA out of memory"):
+            await listen()
+        assert pieces == ["Hel"]
+    finally:
+        server.shutdown()
+        await engine.close()
 
 
 @pytest.mark.parametrize("handler", [_NotOpenAI, _OtherJson])
