@@ -21,13 +21,16 @@ import {
 import * as React from 'react';
 
 import { AssistantClient } from './api/client';
+import { ConversationsAPI } from './api/conversations';
 import { addCommands } from './commands';
 import { ChatModel } from './chat/model';
 import { IChatSettings } from './chat/settings';
 import { NotebookBridge } from './notebook/bridge';
+import { CurrentNotebook } from './notebook/current';
 import { ChatPanel } from './widgets';
 
 export * from './api/client';
+export * from './api/conversations';
 export * from './api/errors';
 export * from './api/requests';
 export * from './api/streams';
@@ -36,11 +39,13 @@ export * from './chat/codeblocks';
 export * from './chat/context';
 export * from './chat/conversation';
 export * from './chat/fixes';
+export * from './chat/markdown';
 export * from './chat/model';
 export * from './chat/runner';
 export * from './chat/sessions';
 export * from './chat/settings';
 export * from './chat/status';
+export * from './chat/store';
 export * from './chat/tasks';
 export * from './chat/transcript';
 export * from './loop/diff';
@@ -53,6 +58,7 @@ export * from './notebook/bridge';
 export * from './notebook/cells';
 export * from './notebook/celltarget';
 export * from './notebook/context';
+export * from './notebook/current';
 export * from './notebook/errors';
 export * from './notebook/fixbutton';
 export * from './notebook/kernel';
@@ -114,7 +120,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
       client,
       notebook,
       confirmRun: code => confirmRun(code, trans),
-      copyToClipboard: text => Clipboard.copyToSystem(text)
+      copyToClipboard: text => Clipboard.copyToSystem(text),
+      // Each notebook's conversation, kept server-side in the user's data.
+      ...(notebookTracker
+        ? {
+            conversations: new ConversationsAPI(
+              app.serviceManager.serverSettings
+            ),
+            currentNotebook: new CurrentNotebook(notebookTracker)
+          }
+        : {})
+    });
+    // What changed in the last second is saved as the page goes.
+    window.addEventListener('pagehide', () => {
+      void model.saveConversation({ keepalive: true });
     });
     const panel = new ChatPanel({
       model,

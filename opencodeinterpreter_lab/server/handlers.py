@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -10,10 +11,14 @@ from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.handler import ExtensionHandlerMixin
+from pydantic import ValidationError
 from tornado import web, websocket
 
-from ..protocol import Status, StatusMessage, wire
+from ..engine.switch import SwitchInProgress
+from ..protocol import ConversationUpdate, ModelSwitch, Status, StatusMessage, wire
+from .conversations import ConversationStore, InvalidPath
 from .kernels import LiveKernelReader
+from .picker import ModelPicker, UnknownModel
 from .session import ChatSession
 
 if TYPE_CHECKING:
@@ -27,6 +32,9 @@ class Assistant(Protocol):
     """What the handlers need of the extension app (``app.py``): its engine and the generation defaults."""
 
     engine: Engine
+    conversations: ConversationStore
+    picker: ModelPicker
+    model_picker: bool
 
     @property
     def generation_defaults(self) -> GenerationDefaults: ...
@@ -58,6 +66,97 @@ class LoadHandler(_AssistantHandler, APIHandler):
         self.engine.start_loading()
         self.set_status(202)
         self.finish(json.dumps(self.engine.status.to_json()))
+
+
+class ModelsHandler(_AssistantHandler, APIHandler):
+    """The model picker: GET the models offered, POST ``ModelSwitch`` to switch (202), DELETE to cancel."""
+
+    @property
+    def picker(self) -> ModelPicker:
+        if not self.assistant.model_picker:
+            raise web.HTTPError(403, "The administrator has turned the model picker off.")
+        return self.assistant.picker
+
+    async def _answer(self, status: int = 200) -> None:
+        listing = await self.picker.listing()
+        self.set_status(status)
+        self.finish(listing.model_dump_json())
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._answer()
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        try:
+            request = ModelSwitch.model_validate_json(self.request.body)
+        except ValidationError as e:
+            raise web.HTTPError(400, f"Invalid model switch: {e.errors()[0]['msg']}") from None
+        try:
+            started = await self.picker.switch(request.model)
+        except UnknownModel as e:
+            raise web.HTTPError(400, str(e)) from None
+        except SwitchInProgress as e:
+            raise web.HTTPError(409, f"{e} Cancel it first.") from None
+        await self._answer(202 if started else 200)
+
+    @web.authenticated
+    @authorized
+    async def delete(self) -> None:
+        self.picker.switcher.cancel()
+        await self.picker.switcher.wait()
+        await self._answer()
+
+
+class ConversationHandler(_AssistantHandler, APIHandler):
+    """The stored conversation of one notebook (``?path=``): GET, PUT (``ConversationUpdate``), DELETE."""
+
+    MAX_BODY = 16_000_000
+
+    @property
+    def store(self) -> ConversationStore:
+        return self.assistant.conversations
+
+    def _path(self) -> str:
+        path = self.get_query_argument("path", None)
+        if path is None:
+            raise web.HTTPError(400, "The notebook's path is missing (?path=…).")
+        return path
+
+    async def _call(self, method: Any, *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(method, *args)
+        except InvalidPath as e:
+            raise web.HTTPError(400, str(e)) from None
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        document = await self._call(self.store.load, self._path())
+        self.finish(document.model_dump_json())
+
+    @web.authenticated
+    @authorized
+    async def put(self) -> None:
+        path = self._path()
+        if len(self.request.body) > self.MAX_BODY:
+            raise web.HTTPError(413, "The conversation is too large to store.")
+        try:
+            update = ConversationUpdate.model_validate_json(self.request.body)
+        except ValidationError as e:
+            raise web.HTTPError(400, f"Invalid conversation: {e.errors()[0]['msg']}") from None
+        await self._call(self.store.save, path, update.entries)
+        self.set_status(204)
+        self.finish()
+
+    @web.authenticated
+    @authorized
+    async def delete(self) -> None:
+        await self._call(self.store.delete, self._path())
+        self.set_status(204)
+        self.finish()
 
 
 class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket.WebSocketHandler):

@@ -12,6 +12,7 @@ import { Signal } from '@lumino/signaling';
 
 import {
   ICellRunResult,
+  IFixCauseCell,
   IFixContextCell,
   IFixTarget,
   IRegressionWatch,
@@ -378,8 +379,11 @@ export class FakeTarget implements IFixTarget {
     return run.promise;
   }
   /** The cells of `context`, at positions 1 and 2 of the notebook. */
-  contextCells = [new FakeContextCell(1), new FakeContextCell(2)];
-  contextCell(index: number): IFixContextCell | null {
+  contextCells = [
+    new FakeContextCell(1, 'import math'),
+    new FakeContextCell(2, 'x = 1')
+  ];
+  contextCell(index: number): IFixCauseCell | null {
     return this.contextCells[index] ?? null;
   }
   /** What `watchBelow` returns; each call is counted. */
@@ -420,17 +424,43 @@ export class FakeRegressionWatch implements IRegressionWatch {
 }
 
 /**
- * An earlier cell of a fix target; a test moves or deletes it.
+ * An earlier cell of a fix target; a test moves or deletes it, edits it,
+ * and settles its runs.
  */
-export class FakeContextCell implements IFixContextCell {
-  constructor(public number: number | null) {}
+export class FakeContextCell implements IFixCauseCell {
+  constructor(
+    public number: number | null,
+    /** The cell's source (null: gone). */
+    public text: string | null = null
+  ) {}
 
   changed: Signal<IFixContextCell, void> = new Signal(this);
   reveals = 0;
   isDisposed = false;
+  notRunnable: string | null = null;
+  writes: string[] = [];
+  runs: PromiseDelegate<ICellRunResult>[] = [];
 
   position(): number | null {
     return this.number;
+  }
+  source(): string | null {
+    return this.number === null ? null : this.text;
+  }
+  setSource(source: string): void {
+    if (this.number === null) {
+      throw new Error('The cell was deleted.');
+    }
+    this.writes.push(source);
+    this.text = source;
+  }
+  problem(): string | null {
+    return this.notRunnable;
+  }
+  run(): Promise<ICellRunResult> {
+    const run = new PromiseDelegate<ICellRunResult>();
+    this.runs.push(run);
+    return run.promise;
   }
   reveal(): boolean {
     if (this.number === null) {

@@ -3,8 +3,11 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import { AssistantClient } from '../api/client';
 import { ChatModel } from '../chat/model';
 import { MAX_FIX_VARIABLES_CHARS } from '../loop/fix';
+import type { ICellRunResult } from '../loop/targets';
+import type { IFixCause } from '../protocol';
 import {
   ERROR,
+  FakeContextCell,
   FakeTarget,
   FakeWebSocket,
   doneMessage,
@@ -348,7 +351,14 @@ describe('the fix loop', () => {
     const id = await start();
     socket.receive({
       ...doneMessage(id),
-      outcome: fixOutcome({ cause: { cell: 1, names: ['x', 'normalize'] } })
+      outcome: fixOutcome({
+        cause: {
+          cell: 1,
+          names: ['x', 'normalize'],
+          cause_source: null,
+          cell_source: null
+        }
+      })
     });
     await flushPromises();
     expect(fix().status).toBe('fixed');
@@ -378,7 +388,10 @@ describe('the fix loop', () => {
     const outcomes = [
       { status: 'fixed', cause: null },
       { status: 'fixed' },
-      { status: 'no_code', cause: { cell: 0, names: ['x'] } },
+      {
+        status: 'no_code',
+        cause: { cell: 0, names: ['x'], cause_source: null, cell_source: null }
+      },
       { status: 'fixed', cause: { cell: -1, names: ['x'] } },
       { status: 'fixed', cause: { cell: 0, names: 'x' } }
     ];
@@ -411,11 +424,217 @@ describe('the fix loop', () => {
     target.contextCells = [];
     socket.receive({
       ...doneMessage(id),
-      outcome: fixOutcome({ source: 'x', cause: { cell: 0, names: ['math'] } })
+      outcome: fixOutcome({
+        source: 'x',
+        cause: {
+          cell: 0,
+          names: ['math'],
+          cause_source: null,
+          cell_source: null
+        }
+      })
     });
     await flushPromises();
     expect(fix().cause).toEqual({ index: 0, names: ['math'], cell: null });
     expect(session().revealCause()).toBe(false);
+  });
+
+  describe('the repair made where the cause lay', () => {
+    const CAUSE = 'def f():\n    y = 2';
+    const REPAIRED = 'def f():\n    y = 2\n    return y';
+    const FIXED = 'def f():\n    y = 2\n    return y\n\nprint(f())';
+    const ORIGINAL = 'print(f())';
+    const OK: ICellRunResult = { status: 'ok', outputs: [] };
+
+    /**
+     * A fix of `print(f())` whose cause lay in cell 2 (`def f` without
+     * return), applied and run; the server sends `cause`.
+     */
+    async function fixedWithCause(
+      cause: Partial<IFixCause> = {}
+    ): Promise<FakeContextCell> {
+      const id = await start({}, t => {
+        t.source = ORIGINAL;
+        t.context = ['import math', CAUSE];
+        t.contextCells[1].text = CAUSE;
+      });
+      socket.receive({
+        type: 'proposal',
+        id,
+        round: 1,
+        code: FIXED,
+        explanation: 'f returns nothing.'
+      });
+      const ran = session().applyAndRun();
+      target.runs[0].resolve(OK);
+      await ran;
+      socket.receive({
+        ...doneMessage(id),
+        outcome: fixOutcome({
+          source: FIXED,
+          cause: {
+            cell: 1,
+            names: ['f'],
+            cause_source: REPAIRED,
+            cell_source: ORIGINAL,
+            ...cause
+          }
+        })
+      });
+      await flushPromises();
+      expect(fix().status).toBe('fixed');
+      return target.contextCells[1];
+    }
+
+    it('offers the repair with the diffs of both cells', async () => {
+      await fixedWithCause();
+      const repair = fix().cause?.repair;
+      expect(repair).toEqual({
+        source: REPAIRED,
+        cellSource: ORIGINAL,
+        diff: [
+          { kind: 'same', text: 'def f():' },
+          { kind: 'same', text: '    y = 2' },
+          { kind: 'add', text: '    return y' }
+        ],
+        cellDiff: [
+          { kind: 'del', text: 'def f():' },
+          { kind: 'del', text: '    y = 2' },
+          { kind: 'del', text: '    return y' },
+          { kind: 'del', text: '' },
+          { kind: 'same', text: 'print(f())' }
+        ],
+        status: 'offered'
+      });
+      expect(fix().cause?.cell).toBe(2);
+    });
+
+    it('offers nothing without cause_source', async () => {
+      await fixedWithCause({ cause_source: null, cell_source: null });
+      expect(fix().cause).toEqual({ index: 1, names: ['f'], cell: 2 });
+      expect(await session().applyInCause()).toBe(false);
+      expect(target.contextCells[1].writes).toEqual([]);
+    });
+
+    it('sets the cause cell and runs it, then the failing cell; Undo restores both', async () => {
+      const cell = await fixedWithCause();
+      const applying = session().applyInCause();
+      expect(fix().cause?.repair?.status).toBe('running');
+      expect(cell.text).toBe(REPAIRED);
+      // The failing cell waits for the cause's cell to pass.
+      expect(cell.runs).toHaveLength(1);
+      expect(target.runs).toHaveLength(1);
+      expect(target.source).toBe(FIXED);
+      // No second click while it runs.
+      expect(await session().applyInCause()).toBe(false);
+      expect(session().undo()).toBe(false);
+
+      cell.runs[0].resolve(OK);
+      await flushPromises();
+      expect(target.source).toBe(ORIGINAL);
+      expect(target.runs).toHaveLength(2);
+      target.runs[1].resolve(OK);
+      expect(await applying).toBe(true);
+      expect(fix().cause?.repair?.status).toBe('applied');
+      expect(fix().cause?.repair?.message).toBe(
+        'Made the repair in cell 2: it and this cell ran without error.'
+      );
+      expect(fix().applied).toBe(true);
+      expect(fix().status).toBe('fixed');
+      expect(await session().applyInCause()).toBe(false);
+
+      // Undo: both cells as they were before the fix.
+      expect(session().undo()).toBe(true);
+      expect(cell.text).toBe(CAUSE);
+      expect(target.source).toBe(ORIGINAL);
+      expect(fix().applied).toBe(false);
+      expect(fix().cause?.repair?.status).toBe('offered');
+      // The failing cell is already as the repair wants it.
+      expect(fix().cause?.repair?.cellDiff).toBeNull();
+    });
+
+    it('restores both cells when the cause cell fails with the repair', async () => {
+      const cell = await fixedWithCause();
+      const applying = session().applyInCause();
+      cell.runs[0].resolve({ status: 'error', outputs: [ERROR] });
+      expect(await applying).toBe(false);
+      expect(target.runs).toHaveLength(1);
+      expect(cell.text).toBe(CAUSE);
+      expect(target.source).toBe(FIXED);
+      expect(fix().cause?.repair?.status).toBe('offered');
+      expect(fix().cause?.repair?.message).toBe(
+        'Cell 2 failed with the repair, so both cells are back as they were.'
+      );
+      expect(fix().applied).toBe(true);
+    });
+
+    it('restores both cells when the failing cell fails after the repair', async () => {
+      const cell = await fixedWithCause();
+      const applying = session().applyInCause();
+      cell.runs[0].resolve(OK);
+      await flushPromises();
+      target.runs[1].resolve({
+        status: 'dead',
+        outputs: [],
+        message: 'The kernel died.'
+      });
+      expect(await applying).toBe(false);
+      expect(cell.text).toBe(CAUSE);
+      expect(target.source).toBe(FIXED);
+      expect(target.writes.slice(-2)).toEqual([ORIGINAL, FIXED]);
+      expect(fix().cause?.repair?.message).toBe(
+        'This cell could not run (The kernel died) after the repair in cell 2, so both cells are back as they were.'
+      );
+      // Undo still restores the original of the failing cell.
+      expect(session().undo()).toBe(true);
+      expect(target.source).toBe(ORIGINAL);
+    });
+
+    it('refuses when the cause cell was edited since, or is gone', async () => {
+      const cell = await fixedWithCause();
+      cell.text = 'def f():\n    y = 3';
+      expect(await session().applyInCause()).toBe(false);
+      expect(fix().cause?.repair?.message).toBe(
+        'Not applied: cell 2 changed since the fix was made.'
+      );
+      expect(cell.writes).toEqual([]);
+      expect(cell.runs).toEqual([]);
+      expect(target.source).toBe(FIXED);
+
+      cell.text = CAUSE;
+      cell.move(null);
+      expect(await session().applyInCause()).toBe(false);
+      expect(fix().cause?.repair?.message).toBe(
+        'Not applied: the cell where the cause lay is gone.'
+      );
+    });
+
+    it('refuses when the failing cell was edited since, or the kernel cannot run', async () => {
+      const cell = await fixedWithCause();
+      target.source = 'print(f()) # mine';
+      expect(await session().applyInCause()).toBe(false);
+      expect(fix().cause?.repair?.message).toBe(
+        'Not applied: this cell changed since the fix was made.'
+      );
+      target.source = FIXED;
+      cell.notRunnable = 'The notebook’s kernel is dead.';
+      expect(await session().applyInCause()).toBe(false);
+      expect(fix().cause?.repair?.message).toBe(
+        'Not applied: The notebook’s kernel is dead.'
+      );
+      expect(cell.writes).toEqual([]);
+    });
+
+    it('follows the cause cell when it moved', async () => {
+      const cell = await fixedWithCause();
+      cell.move(5);
+      const applying = session().applyInCause();
+      cell.runs[0].resolve({ status: 'error', outputs: [ERROR] });
+      await applying;
+      expect(fix().cause?.repair?.message).toBe(
+        'Cell 5 failed with the repair, so both cells are back as they were.'
+      );
+    });
   });
 
   it('keeps one fix per cell, and autoFix decides for failures', async () => {

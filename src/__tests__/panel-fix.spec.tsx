@@ -1,7 +1,9 @@
 /**
- * The fix entry of the panel after its cell passed: a run the server does
- * not accept (the loop goes on), and the cells below that passed before the
- * fix and fail since (named, with Go to cell).
+ * The fix entry of the panel: the words that changed within a changed line
+ * of its diff, its entry brought into view when its cell's Fix button is
+ * clicked, and after its cell passed: a run the server does not accept (the
+ * loop goes on), and the cells below that passed before the fix and fail
+ * since (named, with Go to cell).
  */
 import type { CodeCell, ICodeCellModel } from '@jupyterlab/cells';
 import {
@@ -87,6 +89,83 @@ describe('a fix entry after its cell passed', () => {
   afterEach(async () => {
     await act(async () => panel.dispose());
     client.dispose();
+  });
+
+  it('marks the words that changed within a changed line of the diff', async () => {
+    const long = 'total_of_all_the_measured_prices_in_the_table';
+    const target = new FakeTarget();
+    target.source = `prices = [1, 2, 3]\n${long} = sum(prcies)\nimport os`;
+    await act(async () => {
+      model.fixes.start(target);
+      await flushPromises();
+    });
+    const id = socket.messages.find(m => m.type === 'fix').id;
+    await receive({
+      type: 'proposal',
+      id,
+      round: 1,
+      code: `prices = [1, 2, 3]\n${long} = sum(prices)\nprint(${long})`,
+      explanation: 'A misspelt name.'
+    });
+    const del = $$('.jp-oci-diff-del');
+    const add = $$('.jp-oci-diff-add');
+    // The lines read as a unified diff; the sign apart from the text.
+    expect(del.map(n => n.textContent)).toEqual([
+      `- ${long} = sum(prcies)`,
+      '- import os'
+    ]);
+    expect(add.map(n => n.textContent)).toEqual([
+      `+ ${long} = sum(prices)`,
+      `+ print(${long})`
+    ]);
+    expect(
+      $$('.jp-oci-diff-sign').map(n => n.getAttribute('aria-hidden'))
+    ).toEqual(['true', 'true', 'true', 'true', 'true']);
+    // The changed line pair: only the changed word is marked.
+    expect(texts('.jp-oci-diff del.jp-oci-diff-word')).toEqual(['prcies']);
+    expect(texts('.jp-oci-diff ins.jp-oci-diff-word')).toEqual(['prices']);
+    // A line with no counterpart sharing words: marked whole.
+    expect(texts('.jp-oci-diff del.jp-oci-diff-whole')).toEqual(['import os']);
+    expect(texts('.jp-oci-diff ins.jp-oci-diff-whole')).toEqual([
+      `print(${long})`
+    ]);
+  });
+
+  it('brings a fix into view when its cell asks for it again', async () => {
+    const bridge = model.notebook as FakeBridge;
+    // The cell failed: its fix starts by itself, nothing is revealed.
+    await act(async () => {
+      bridge.fixRequested.emit({ target: new FakeTarget(), auto: true });
+      await flushPromises();
+    });
+    const entry = model.messages.find(e => e.kind === 'fix')!;
+    expect($('.jp-oci-fix').dataset.entryId).toBe(entry.id);
+    expect(model.revealed).toBeNull();
+    // jsdom lays nothing out: the entry is said to lie 300px down, in a
+    // view 200px high.
+    const messages = $('.jp-oci-messages');
+    Object.defineProperty(messages, 'clientHeight', { value: 200 });
+    const scrolled = jest.fn();
+    Object.defineProperty(messages, 'scrollTop', {
+      configurable: true,
+      get: () => 0,
+      set: scrolled
+    });
+    $('.jp-oci-fix').getBoundingClientRect = () =>
+      ({ top: 300, height: 100 }) as DOMRect;
+    // Its Fix button is clicked: the same fix, brought into view once.
+    await act(async () => {
+      bridge.fixRequested.emit({ target: new FakeTarget(), auto: false });
+      await flushPromises();
+    });
+    expect(model.messages.filter(e => e.kind === 'fix')).toHaveLength(1);
+    expect(socket.messages.filter(m => m.type === 'fix')).toHaveLength(1);
+    expect(model.revealed).toEqual({ id: entry.id, request: 1 });
+    expect(scrolled).toHaveBeenCalledWith(300);
+    scrolled.mockClear();
+    const id = socket.messages.find(m => m.type === 'fix').id;
+    await receive({ type: 'token', id, round: 1, text: 'More.' });
+    expect(scrolled).not.toHaveBeenCalledWith(300);
   });
 
   it('shows a passing run the server did not accept, then the next round', async () => {

@@ -445,7 +445,14 @@ describe('ChatPanel with a notebook', () => {
 
   it('says where the cause of a fixed failure lay, with a link to the cell', async () => {
     const target = new FakeTarget();
-    await fixWith(target, { cause: { cell: 1, names: ['normalize'] } });
+    await fixWith(target, {
+      cause: {
+        cell: 1,
+        names: ['normalize'],
+        cause_source: null,
+        cell_source: null
+      }
+    });
     expect($('.jp-oci-fix').dataset.state).toBe('fixed');
     expect($('.jp-oci-fix-cause-text').textContent).toBe(
       'The cause was probably in cell 2, which defines normalize: the fix repairs it in this cell.'
@@ -516,7 +523,14 @@ describe('ChatPanel with a notebook', () => {
       ]);
       // A cell inserted at the top while the fix runs.
       cells().insertCell(0, { cell_type: 'markdown', source: '# Notes' });
-      await fixWith(target, { cause: { cell: 1, names: ['normalize'] } });
+      await fixWith(target, {
+        cause: {
+          cell: 1,
+          names: ['normalize'],
+          cause_source: null,
+          cell_source: null
+        }
+      });
       expect($('.jp-oci-fix-cause-text').textContent).toBe(
         'The cause was probably in cell 3, which defines normalize: the fix repairs it in this cell.'
       );
@@ -541,7 +555,14 @@ describe('ChatPanel with a notebook', () => {
     });
 
     it('shows no button once the cell is deleted', async () => {
-      await fixWith(target, { cause: { cell: 1, names: ['normalize'] } });
+      await fixWith(target, {
+        cause: {
+          cell: 1,
+          names: ['normalize'],
+          cause_source: null,
+          cell_source: null
+        }
+      });
       expect($$('.jp-oci-fix-cause-link')).toHaveLength(1);
       await act(async () => {
         cells().deleteCell(1);
@@ -555,13 +576,152 @@ describe('ChatPanel with a notebook', () => {
     it('shows no button when the cell was deleted before the fix ended', async () => {
       cells().deleteCell(3);
       await fixWith(target, {
-        cause: { cell: 2, names: ['x'] }
+        cause: { cell: 2, names: ['x'], cause_source: null, cell_source: null }
       });
       expect($('.jp-oci-fix').dataset.state).toBe('fixed');
       expect($('.jp-oci-fix-cause-text').textContent).toBe(
         'The cause was probably in an earlier cell, which defines x: the fix repairs it in this cell.'
       );
       expect($$('.jp-oci-fix-cause-link')).toHaveLength(0);
+    });
+
+    describe('the repair made in the cause cell', () => {
+      const CAUSE = 'def normalize(s):\n    s.strip()';
+      const REPAIRED = 'def normalize(s):\n    return s.strip()';
+      const FAILING = 'print(normalize(" a "))';
+      let ran: string[];
+      let failing: string | null;
+
+      /**
+       * The fix target of the last cell, run by an executor that records
+       * the source of each cell it runs, in order, and fails the cell whose
+       * source is `failing`.
+       */
+      function runningTarget(): NotebookCellTarget {
+        ran = [];
+        failing = null;
+        target.dispose();
+        return new NotebookCellTarget({
+          panel: notebook,
+          model: notebook.content.model!.cells.get(4) as ICodeCellModel,
+          execute: async cell => {
+            const source = cell.model.sharedModel.getSource();
+            ran.push(source);
+            return {
+              content: { status: source === failing ? 'error' : 'ok' }
+            } as any;
+          },
+          readVariables: async () => null,
+          scheduled: new Signal<any, any>({}),
+          activate: p => activated.push(p)
+        });
+      }
+
+      const offer = (cell_source = FAILING) => ({
+        cause: {
+          cell: 1,
+          names: ['normalize'],
+          cause_source: REPAIRED,
+          cell_source
+        }
+      });
+      const sourceAt = (index: number) =>
+        notebook.content.model!.cells.get(index).sharedModel.getSource();
+
+      it('is offered only with cause_source', async () => {
+        await fixWith(target, {
+          cause: {
+            cell: 1,
+            names: ['normalize'],
+            cause_source: null,
+            cell_source: null
+          }
+        });
+        expect($$('.jp-oci-fix-cause')).toHaveLength(1);
+        expect($$('.jp-oci-fix-repair')).toHaveLength(0);
+        expect($$('.jp-oci-fix-repair-apply')).toHaveLength(0);
+      });
+
+      it('shows the diffs, sets both cells and runs them in order, and Undo restores both', async () => {
+        target = runningTarget();
+        // Cells move while the fix runs: the cells are found by their model.
+        cells().insertCell(0, { cell_type: 'markdown', source: '# Notes' });
+        await fixWith(target, offer('print(normalize(" a ").upper())'));
+        expect($('.jp-oci-fix-repair-title').textContent).toBe(
+          'Make this repair in cell 3 instead'
+        );
+        const diffs = $$('.jp-oci-fix-repair .jp-oci-diff');
+        expect(diffs).toHaveLength(2);
+        expect(diffs[0].querySelector('.jp-oci-diff-del')!.textContent).toBe(
+          '-     s.strip()'
+        );
+        expect(diffs[0].querySelector('ins')!.textContent).toBe('return ');
+        expect(diffs[1].querySelector('ins')!.textContent).toBe('.upper()');
+        // The note and its link stay.
+        expect($('.jp-oci-fix-cause-link').textContent).toBe('Go to cell 3');
+
+        const apply = $<HTMLButtonElement>('.jp-oci-fix-repair-apply');
+        expect(apply.textContent).toBe('Apply in cell 3 & run');
+        expect(apply.title).toBe(
+          'Make the repair in cell 3, then run it and this cell'
+        );
+        await act(async () => {
+          apply.click();
+          await flushPromises();
+        });
+        expect(ran).toEqual([REPAIRED, 'print(normalize(" a ").upper())']);
+        expect(sourceAt(2)).toBe(REPAIRED);
+        expect(sourceAt(5)).toBe('print(normalize(" a ").upper())');
+        expect($('.jp-oci-fix-repair').dataset.status).toBe('applied');
+        expect($('.jp-oci-fix-repair-message').textContent).toBe(
+          'Made the repair in cell 3: it and this cell ran without error.'
+        );
+        expect($$('.jp-oci-fix-repair-apply')).toHaveLength(0);
+
+        const undo = $<HTMLButtonElement>('.jp-oci-fix-undo');
+        expect(undo.title).toBe(
+          'Restore the sources cell 3 and this cell had before the fix'
+        );
+        await act(async () => undo.click());
+        expect(sourceAt(2)).toBe(CAUSE);
+        expect(sourceAt(5)).toBe(FAILING);
+        expect($$('.jp-oci-fix-undo')).toHaveLength(0);
+        expect($('.jp-oci-fix-repair').dataset.status).toBe('offered');
+      });
+
+      it('restores both cells when a run fails, and says so', async () => {
+        target = runningTarget();
+        await fixWith(target, offer());
+        // The failing cell's source stays: no diff of it.
+        expect($$('.jp-oci-fix-repair .jp-oci-diff')).toHaveLength(1);
+        failing = FAILING;
+        await act(async () => {
+          $('.jp-oci-fix-repair-apply').click();
+          await flushPromises();
+        });
+        expect(ran).toEqual([REPAIRED, FAILING]);
+        expect(sourceAt(1)).toBe(CAUSE);
+        expect(sourceAt(4)).toBe(FAILING);
+        expect($('.jp-oci-fix-repair-message').textContent).toBe(
+          'This cell failed after the repair in cell 2, so both cells are back as they were.'
+        );
+        expect($('.jp-oci-fix-repair').dataset.status).toBe('offered');
+      });
+
+      it('refuses when the cause cell was edited since', async () => {
+        target = runningTarget();
+        await fixWith(target, offer());
+        cells().getCell(1).setSource('def normalize(s):\n    return s');
+        await act(async () => {
+          $('.jp-oci-fix-repair-apply').click();
+          await flushPromises();
+        });
+        expect(ran).toEqual([]);
+        expect(sourceAt(1)).toBe('def normalize(s):\n    return s');
+        expect($('.jp-oci-fix-repair-message').textContent).toBe(
+          'Not applied: cell 2 changed since the fix was made.'
+        );
+      });
     });
   });
 });

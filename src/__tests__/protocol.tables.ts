@@ -16,6 +16,8 @@ import * as P from '../protocol';
 export interface IModels {
   CancelRequest: P.ICancelRequest;
   ChatRequest: P.IChatRequest;
+  ConversationDocument: P.IConversationDocument;
+  ConversationUpdate: P.IConversationUpdate;
   DoneMessage: P.IDoneMessage;
   ErrorMessage: P.IErrorMessage;
   ExecutionResultMessage: P.IExecutionResultRequest;
@@ -24,6 +26,10 @@ export interface IModels {
   FixOutcome: P.IFixOutcome;
   FixRequest: P.IFixRequest;
   Message: P.IChatMessage;
+  ModelList: P.IModelList;
+  ModelOption: P.IModelOption;
+  ModelPreparation: P.IModelPreparation;
+  ModelSwitch: P.IModelSwitch;
   ProposalMessage: P.IProposalMessage;
   Status: P.IStatus;
   StatusMessage: P.IStatusMessage;
@@ -57,6 +63,39 @@ export type NullableKeys<T> = {
  */
 export const KEYS: { [N in ModelName]: KeyKinds<IModels[N]> } = {
   CancelRequest: { type: 'required', id: 'required' },
+  ConversationDocument: {
+    version: 'required',
+    path: 'required',
+    updated: 'required',
+    entries: 'required'
+  },
+  ConversationUpdate: { entries: 'required' },
+  ModelList: {
+    models: 'required',
+    current: 'required',
+    preparing: 'required',
+    error: 'required'
+  },
+  ModelOption: {
+    key: 'required',
+    name: 'required',
+    description: 'required',
+    source: 'required',
+    size: 'required',
+    present: 'required',
+    detail: 'required',
+    tokens_per_second: 'required'
+  },
+  ModelPreparation: {
+    model: 'required',
+    name: 'required',
+    state: 'required',
+    message: 'required',
+    progress: 'required',
+    bytes_done: 'required',
+    bytes_total: 'required'
+  },
+  ModelSwitch: { model: 'required' },
   ChatRequest: {
     type: 'required',
     id: 'required',
@@ -82,7 +121,12 @@ export const KEYS: { [N in ModelName]: KeyKinds<IModels[N]> } = {
     message: 'optional'
   },
   FailingCell: { source: 'required', outputs: 'required' },
-  FixCause: { cell: 'required', names: 'required' },
+  FixCause: {
+    cell: 'required',
+    names: 'required',
+    cause_source: 'required',
+    cell_source: 'required'
+  },
   FixOutcome: {
     kind: 'required',
     status: 'required',
@@ -158,11 +202,17 @@ export const NULLABLE: {
 } = {
   CancelRequest: {},
   ChatRequest: { max_tokens: true, temperature: true },
+  ConversationDocument: {},
+  ConversationUpdate: {},
+  ModelList: { preparing: true },
+  ModelOption: { size: true, tokens_per_second: true },
+  ModelPreparation: { progress: true, bytes_done: true, bytes_total: true },
+  ModelSwitch: {},
   DoneMessage: { outcome: true },
   ErrorMessage: { id: true },
   ExecutionResultMessage: {},
   FailingCell: {},
-  FixCause: {},
+  FixCause: { cause_source: true, cell_source: true },
   FixOutcome: { cause: true },
   FixRequest: { max_rounds: true, kernel_id: true },
   Message: {},
@@ -230,6 +280,16 @@ export const FIX_STATUSES: Record<P.FixOutcomeStatus, true> = {
   no_code: true,
   unchanged: true
 };
+export const MODEL_OPTION_SOURCES: Record<P.ModelOptionSource, true> = {
+  embedded: true,
+  hub: true,
+  path: true,
+  remote: true
+};
+export const PREPARATION_STATES: Record<P.ModelPreparationState, true> = {
+  preparing: true,
+  loading: true
+};
 export const TASK_STATUSES: Record<P.TaskOutcomeStatus, true> = {
   answered: true,
   max_rounds: true,
@@ -246,7 +306,9 @@ export const ENUMS: Array<[ModelName, string, Record<string, true>]> = [
   ['Status', 'state', MODEL_STATES],
   ['ExecutionResultMessage', 'status', EXECUTION_STATUSES],
   ['FixOutcome', 'status', FIX_STATUSES],
-  ['TaskOutcome', 'status', TASK_STATUSES]
+  ['TaskOutcome', 'status', TASK_STATUSES],
+  ['ModelOption', 'source', MODEL_OPTION_SOURCES],
+  ['ModelPreparation', 'state', PREPARATION_STATES]
 ];
 
 /* ------------------------------ the fixtures ------------------------------ */
@@ -303,6 +365,25 @@ export const taskOutcome: P.ITaskOutcome = {
     { role: 'assistant', content: 'The mean is 3.' }
   ]
 };
+export const modelOption: P.IModelOption = {
+  key: 'qwen2.5-coder-0.5b',
+  name: 'Qwen2.5-Coder-0.5B-Instruct Q4_K_M',
+  description: 'Twice as fast.',
+  source: 'embedded',
+  size: 491400064,
+  present: true,
+  detail: 'assembled in the cache',
+  tokens_per_second: null
+};
+export const preparation: P.IModelPreparation = {
+  model: 'opencodeinterpreter-ds-1.3b',
+  name: 'OpenCodeInterpreter-DS-1.3B Q4_K_M',
+  state: 'preparing',
+  message: 'Downloading',
+  progress: 0.5,
+  bytes_done: 400,
+  bytes_total: 800
+};
 export const usage: P.IUsage = { prompt_tokens: 12, completion_tokens: 3 };
 export const timings: P.ITimings = {
   first_token_s: 0.2,
@@ -320,6 +401,34 @@ export const FIXTURES: {
   CancelRequest: {
     minimal: { type: 'cancel', id: 'r1' },
     full: { type: 'cancel', id: 'r1' }
+  },
+  ConversationDocument: {
+    minimal: { version: 1, path: 'a.ipynb', updated: 0, entries: [] },
+    full: {
+      version: 1,
+      path: 'dir/a.ipynb',
+      updated: 1767225600.5,
+      entries: [{ id: 'e1', role: 'user', content: 'hi', state: 'complete' }]
+    }
+  },
+  ModelList: {
+    minimal: { models: [], current: 'm', preparing: null, error: '' },
+    full: {
+      models: [modelOption],
+      current: 'qwen2.5-coder-1.5b',
+      preparing: preparation,
+      error: 'Could not download it.'
+    }
+  },
+  ModelOption: { minimal: modelOption, full: modelOption },
+  ModelPreparation: { minimal: preparation, full: preparation },
+  ModelSwitch: {
+    minimal: { model: 'qwen2.5-coder-0.5b' },
+    full: { model: '/models/my.gguf' }
+  },
+  ConversationUpdate: {
+    minimal: { entries: [] },
+    full: { entries: [{ id: 'e1', role: 'user', content: 'hi' }] }
   },
   ChatRequest: {
     minimal: { type: 'chat', id: 'r1', messages: [message] },
@@ -369,12 +478,25 @@ export const FIXTURES: {
     full: { source: 'print(y)', outputs: [error] }
   },
   FixCause: {
-    minimal: { cell: 0, names: ['x'] },
-    full: { cell: 1, names: ['normalize', 'df'] }
+    minimal: { cell: 0, names: ['x'], cause_source: null, cell_source: null },
+    full: {
+      cell: 1,
+      names: ['normalize', 'df'],
+      cause_source: 'def normalize(x):\n    return x',
+      cell_source: 'normalize(df)'
+    }
   },
   FixOutcome: {
     minimal: fixOutcome,
-    full: { ...fixOutcome, cause: { cell: 0, names: ['x'] } }
+    full: {
+      ...fixOutcome,
+      cause: {
+        cell: 0,
+        names: ['x'],
+        cause_source: 'def x():\n    return 1',
+        cell_source: 'x()'
+      }
+    }
   },
   FixRequest: {
     minimal: {

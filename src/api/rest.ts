@@ -1,5 +1,6 @@
 /**
- * The REST routes of the server extension (`status`, `load`): one request,
+ * The REST routes of the server extension (`status`, `load`,
+ * `conversations`): one request,
  * its JSON answer checked, errors with the server's message.
  */
 import { URLExt } from '@jupyterlab/coreutils';
@@ -17,6 +18,24 @@ export async function requestStatus(
   endpoint: string,
   init: RequestInit
 ): Promise<IStatus> {
+  const body = await requestJSON(settings, endpoint, init);
+  if (!isStatus(body)) {
+    throw new Error(
+      `Unexpected answer from ${URLExt.join(settings.baseUrl, API_NAMESPACE, endpoint)}`
+    );
+  }
+  return body;
+}
+
+/**
+ * Request `endpoint` (e.g. `conversations?path=a.ipynb`) and return its JSON
+ * answer (null for an empty one). Throws as `requestStatus` does.
+ */
+export async function requestJSON(
+  settings: ServerConnection.ISettings,
+  endpoint: string,
+  init: RequestInit
+): Promise<unknown> {
   const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endpoint);
   // Adds the token and XSRF headers; network failures become NetworkError.
   const response = await ServerConnection.makeRequest(url, init, settings);
@@ -37,9 +56,6 @@ export async function requestStatus(
         ? (body as { message: string }).message
         : `${response.status} ${response.statusText}`.trim();
     throw new ServerConnection.ResponseError(response, message);
-  }
-  if (!isStatus(body)) {
-    throw new Error(`Unexpected answer from ${url}`);
   }
   return body;
 }

@@ -75,6 +75,16 @@ export interface IExecutionSummary {
 }
 
 /**
+ * A request to bring an entry into view.
+ */
+export interface IRevealRequest {
+  /** The entry's id. */
+  readonly id: string;
+  /** Counts the requests, from 1. */
+  readonly request: number;
+}
+
+/**
  * The entries, error, notice and last speed of the panel.
  */
 export class Conversation implements IDisposable {
@@ -116,8 +126,25 @@ export class Conversation implements IDisposable {
     return this._lastTokensPerSecond;
   }
 
+  /**
+   * The entry the panel was last asked to bring into view, with the number
+   * of that request (each request, even for the same entry, has a new
+   * one); null before the first.
+   */
+  get revealed(): IRevealRequest | null {
+    return this._revealed;
+  }
+
   get isDisposed(): boolean {
     return this._isDisposed;
+  }
+
+  /**
+   * Ask the views to bring the entry `id` into view.
+   */
+  reveal(id: string, emit = true): void {
+    this._revealed = { id, request: (this._revealed?.request ?? 0) + 1 };
+    this._emit(emit);
   }
 
   /**
@@ -159,6 +186,17 @@ export class Conversation implements IDisposable {
   remove(id: string, emit = true): void {
     this._entries = this._entries.filter(entry => entry.id !== id);
     this._emit(emit);
+  }
+
+  /**
+   * Show `entries` instead (another notebook's conversation), without the
+   * error and the notice.
+   */
+  replace(entries: ReadonlyArray<IChatEntry>): void {
+    this._entries = entries;
+    this._error = null;
+    this._notice = null;
+    this._emit(true);
   }
 
   /**
@@ -233,6 +271,7 @@ export class Conversation implements IDisposable {
   private _error: string | null = null;
   private _notice: string | null = null;
   private _lastTokensPerSecond: number | null = null;
+  private _revealed: IRevealRequest | null = null;
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
 }

@@ -22,6 +22,7 @@ export class FixSessions extends SessionList<FixSession> {
   /**
    * Start the fix loop of a failing cell, shown as a new entry. A cell whose
    * fix is still running keeps that one (returned; the target is disposed).
+   * The cell's Fix button follows the fix either way.
    */
   start(target: IFixTarget): FixSession | null {
     if (this.isDisposed) {
@@ -33,6 +34,7 @@ export class FixSessions extends SessionList<FixSession> {
     );
     if (running) {
       target.dispose();
+      this.notebook?.followFix?.(running);
       return running;
     }
     const session = new FixSession({
@@ -43,6 +45,7 @@ export class FixSessions extends SessionList<FixSession> {
     });
     this.conversation.setError(null, false);
     this._add(session, [], () => void session.start());
+    this.notebook?.followFix?.(session);
     return session;
   }
 
@@ -57,7 +60,7 @@ export class FixSessions extends SessionList<FixSession> {
       );
       return false;
     }
-    return this.start(target) !== null;
+    return this._startShown(target);
   }
 
   dispose(): void {
@@ -88,11 +91,29 @@ export class FixSessions extends SessionList<FixSession> {
   }
 
   private _onFixRequested(_: unknown, args: IFixRequestArgs): void {
-    if (args.auto && !this.settings().autoFix) {
-      args.target.dispose();
+    if (args.auto) {
+      // Started by itself: the panel is not brought forward; the cell's
+      // Fix button shows where the fix stands.
+      if (this.settings().autoFix) {
+        this.start(args.target);
+      } else {
+        args.target.dispose();
+      }
       return;
     }
-    this.start(args.target);
+    this._startShown(args.target);
+  }
+
+  /**
+   * Start a fix the user asked for (or find the cell's running one) and
+   * ask the panel to bring it into view.
+   */
+  private _startShown(target: IFixTarget): boolean {
+    const session = this.start(target);
+    if (session) {
+      this.conversation.reveal(session.id);
+    }
+    return session !== null;
   }
 }
 

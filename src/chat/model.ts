@@ -18,10 +18,16 @@ import type { INotebookBridge } from '../notebook/types';
 import type { IChatMessage, IDoneMessage, IStatus } from '../protocol';
 import { extractCodeBlocks } from './codeblocks';
 import { ContextModel, NO_ACTIVE_CELL } from './context';
-import { Conversation, IChatEntry } from './conversation';
+import { Conversation, IChatEntry, IRevealRequest } from './conversation';
 import { FixSessions } from './fixes';
+import { conversationToMarkdown, exportFileName } from './markdown';
 import { CodeRunner } from './runner';
 import { DEFAULT_SETTINGS, IChatSettings, mergeSettings } from './settings';
+import {
+  ConversationSync,
+  IConversationBackend,
+  ICurrentNotebook
+} from './store';
 import { TaskSessions } from './tasks';
 import { FIX_REQUEST, buildMessages, tidy } from './transcript';
 
@@ -56,6 +62,15 @@ export class ChatModel implements IDisposable {
     this.client.statusChanged.connect(this._emitChanged, this);
     this.client.connectionChanged.connect(this._emitChanged, this);
     this.client.errorReceived.connect(this._onServerError, this);
+    if (options.conversations && options.currentNotebook) {
+      this._sync = new ConversationSync({
+        conversation: this._conversation,
+        backend: options.conversations,
+        current: options.currentNotebook,
+        busy: () => this.busy,
+        onError: error => this._conversation.setError(error)
+      });
+    }
   }
 
   /**
@@ -153,11 +168,46 @@ export class ChatModel implements IDisposable {
   }
 
   /**
+   * The entry the panel was last asked to bring into view (a fix whose
+   * cell's Fix button was clicked), or null.
+   */
+  get revealed(): IRevealRequest | null {
+    return this._conversation.revealed;
+  }
+
+  /**
    * What the last notebook action did ("Inserted the code as cell 3 of
    * analysis.ipynb."), until the next message, action or error; else null.
    */
   get notice(): string | null {
     return this._conversation.notice;
+  }
+
+  /**
+   * The notebook whose conversation is shown (saved for it, loaded again
+   * with it); null when the conversation is not saved.
+   */
+  get conversationPath(): string | null {
+    return this._sync?.path ?? null;
+  }
+
+  /**
+   * The conversation as a Markdown document, with the name to save it as.
+   */
+  exportMarkdown(): { name: string; text: string } {
+    const path = this.conversationPath;
+    return {
+      name: exportFileName(path),
+      text: conversationToMarkdown(this.messages, path)
+    };
+  }
+
+  /**
+   * Save the conversation now, if it changed (e.g. as the page goes:
+   * `keepalive` lets the request outlive it).
+   */
+  saveConversation(options: { keepalive?: boolean } = {}): Promise<void> {
+    return this._sync?.save(options) ?? Promise.resolve();
   }
 
   /**
@@ -326,6 +376,8 @@ export class ChatModel implements IDisposable {
     this.tasks.clear();
     this.runner.forget();
     this._conversation.clear();
+    // The empty conversation is saved at once.
+    void this._sync?.save();
   }
 
   /**
@@ -350,6 +402,7 @@ export class ChatModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    this._sync?.dispose();
     this._current?.stream.cancel();
     this._current = null;
     this.fixes.dispose();
@@ -432,6 +485,7 @@ export class ChatModel implements IDisposable {
   private _conversation = new Conversation();
   private _settings: IChatSettings = { ...DEFAULT_SETTINGS };
   private _current: { stream: ChatStream; entryId: string } | null = null;
+  private _sync: ConversationSync | null = null;
   private _taskMode = false;
   private _started = false;
   private _isDisposed = false;
@@ -448,6 +502,13 @@ export namespace ChatModel {
     confirmRun?: (code: string) => Promise<boolean>;
     /** Copies text to the system clipboard. */
     copyToClipboard?: (text: string) => void;
+    /**
+     * Where each notebook's conversation is stored; with `currentNotebook`,
+     * the panel shows (and saves) the current notebook's conversation.
+     */
+    conversations?: IConversationBackend;
+    /** The notebook whose conversation the panel shows. */
+    currentNotebook?: ICurrentNotebook;
   }
 }
 

@@ -11,6 +11,7 @@ import { summarizeOutputs } from '../notebook/outputs';
 import {
   ExecutionStatus,
   IDoneMessage,
+  IFixCause,
   IFixOutcome,
   IProposalMessage,
   isFixCause,
@@ -20,7 +21,7 @@ import { IDiffLine, diffLines } from './diff';
 import { FixCells, IFixRegression } from './fixcells';
 import { IRoundEntry, noteText, updateRound } from './rounds';
 import { LoopSession, runSummary } from './session';
-import { ICellRunResult, IFixTarget } from './targets';
+import { ICellRunResult, IFixCauseCell, IFixTarget } from './targets';
 
 export type { IFixRegression } from './fixcells';
 
@@ -72,6 +73,36 @@ export interface IFixCauseState {
    * deleted, its notebook closed, or the target does not know it.
    */
   readonly cell: number | null;
+  /**
+   * The fix made in that cell instead, when the server could place it
+   * there (its `cause_source`).
+   */
+  readonly repair?: IFixCauseRepair;
+}
+
+/**
+ * The fix made where the cause lay: the cause's cell with the fix's repair
+ * in place, and the failing cell to go with it (usually its original).
+ */
+export interface IFixCauseRepair {
+  /** The cause's cell with the repair in place. */
+  readonly source: string;
+  /**
+   * The failing cell's source to go with it; null: the cell keeps the
+   * source it has.
+   */
+  readonly cellSource: string | null;
+  /** The cause's cell as the fix saw it → `source`. */
+  readonly diff: ReadonlyArray<IDiffLine>;
+  /** The failing cell now → `cellSource`; null when they are the same. */
+  readonly cellDiff: ReadonlyArray<IDiffLine> | null;
+  /**
+   * `offered`: not made (or undone); `running`: being made, its cells run;
+   * `applied`: made, both cells ran without error.
+   */
+  readonly status: 'offered' | 'running' | 'applied';
+  /** How the last attempt went, in one sentence. */
+  readonly message?: string;
 }
 
 /**
@@ -175,6 +206,13 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
   }
 
   /**
+   * The most rounds asked for; null: the server's default (not known here).
+   */
+  get maxRounds(): number | null {
+    return this._maxRounds ?? null;
+  }
+
+  /**
    * Read the variables and send the `fix` request, with the kernel's id: the
    * server reads the kernel itself when it can, the variables summary is its
    * fallback.
@@ -265,11 +303,111 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
    * the cells below are no longer watched, nor named.
    */
   undo(): boolean {
+    const repair = this.state.cause?.repair;
+    if (repair?.status === 'running') {
+      return false;
+    }
+    if (repair?.status === 'applied') {
+      return this._undoRepair();
+    }
     if (!this.state.applied || !this._write(this.state.original)) {
       return false;
     }
     this._cells.stopWatching();
-    this._setState({ ...this.state, applied: false, regressions: undefined });
+    this._setState({
+      ...this.state,
+      applied: false,
+      regressions: undefined,
+      cause: this._withCellDiff(this.state.cause)
+    });
+    return true;
+  }
+
+  /**
+   * Make the fix in the cell where the cause lay instead (the server's
+   * `cause_source`): write that cell and run it in the live kernel, then
+   * write the failing cell's source to go with it and run it. When either
+   * run fails, both cells get back the sources they had; nothing is done
+   * when either cell changed since the fix was made. Resolves true when
+   * both cells ran without error.
+   */
+  async applyInCause(): Promise<boolean> {
+    const cause = this.state.cause;
+    const repair = cause?.repair;
+    if (
+      this.state.status !== 'fixed' ||
+      !cause ||
+      !repair ||
+      repair.status !== 'offered'
+    ) {
+      return false;
+    }
+    const where = cause.cell;
+    const cell = this._cells.causeCell();
+    const refuse = (message: string): false => {
+      this._setRepair({ status: 'offered', message });
+      return false;
+    };
+    const causeSource = cell ? this._try(() => cell.source()) : null;
+    if (!cell || where === null || causeSource === null) {
+      return refuse('Not applied: the cell where the cause lay is gone.');
+    }
+    if (causeSource !== this._target.context[cause.index]) {
+      return refuse(
+        `Not applied: cell ${where} changed since the fix was made.`
+      );
+    }
+    const cellBefore = this._target.source;
+    if (cellBefore !== this._written && cellBefore !== this.state.original) {
+      return refuse('Not applied: this cell changed since the fix was made.');
+    }
+    const problem =
+      this._try(() => cell.problem()) ??
+      this._try(() => this._target.problem());
+    if (problem) {
+      return refuse(`Not applied: ${problem}`);
+    }
+    this._setRepair({ status: 'running', message: undefined });
+    const restore = (message: string): false => {
+      this._try(() => {
+        cell.setSource(causeSource);
+        return null;
+      });
+      this._write(cellBefore, false);
+      return refuse(message);
+    };
+    let ran: ICellRunResult;
+    try {
+      cell.setSource(repair.source);
+      ran = await cell.run();
+    } catch (reason) {
+      ran = { status: 'dead', outputs: [], message: errorMessage(reason) };
+    }
+    if (ran.status !== 'ok') {
+      return restore(
+        `Cell ${where} ${failedHow(ran)} with the repair, so both cells are back as they were.`
+      );
+    }
+    const cellSource = repair.cellSource ?? cellBefore;
+    try {
+      this._target.setSource(cellSource);
+      ran = await this._target.run();
+    } catch (reason) {
+      ran = { status: 'dead', outputs: [], message: errorMessage(reason) };
+    }
+    if (ran.status !== 'ok') {
+      return restore(
+        `This cell ${failedHow(ran)} after the repair in cell ${where}, so both cells are back as they were.`
+      );
+    }
+    this._written = cellSource;
+    this._repairUndo = { cell, causeSource };
+    this._setState({ ...this.state, applied: true });
+    this._setRepair({
+      status: 'applied',
+      cellDiff: null,
+      message: `Made the repair in cell ${where}: it and this cell ran without error.`
+    });
     return true;
   }
 
@@ -299,7 +437,7 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
     const status = outcome.status === 'fixed' ? 'fixed' : 'failed';
     const cause =
       status === 'fixed' && isFixCause(outcome.cause)
-        ? this._resolveCause(outcome.cause.cell, outcome.cause.names)
+        ? this._resolveCause(outcome.cause)
         : undefined;
     if (status === 'fixed' && this.state.applied) {
       // The fix passed in its cell: watch the cells below that had passed
@@ -373,11 +511,97 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
    * The cause's cell, found among the target's context cells; the session
    * follows it (moved, deleted) from then on.
    */
-  private _resolveCause(index: number, names: string[]): IFixCauseState {
+  private _resolveCause(cause: IFixCause): IFixCauseState {
+    const index = cause.cell;
     this._cells.setCause(
       this._try(() => this._target.contextCell?.(index) ?? null)
     );
-    return { index, names: [...names], cell: this._cells.causePosition() };
+    const state: IFixCauseState = {
+      index,
+      names: [...cause.names],
+      cell: this._cells.causePosition()
+    };
+    const before = this._target.context[index];
+    const source = cause.cause_source;
+    if (
+      typeof source !== 'string' ||
+      typeof before !== 'string' ||
+      this._cells.causeCell() === null
+    ) {
+      return state;
+    }
+    const cellSource =
+      typeof cause.cell_source === 'string' ? cause.cell_source : null;
+    return this._withCellDiff({
+      ...state,
+      repair: {
+        source,
+        cellSource,
+        diff: diffLines(before, source),
+        cellDiff: null,
+        status: 'offered'
+      }
+    })!;
+  }
+
+  /**
+   * The cause with the failing cell's diff as that cell is now (an offered
+   * repair shows what it would do to the cell).
+   */
+  private _withCellDiff(
+    cause: IFixCauseState | undefined
+  ): IFixCauseState | undefined {
+    const repair = cause?.repair;
+    if (!cause || !repair || repair.status !== 'offered') {
+      return cause;
+    }
+    const now = this._target.source;
+    const cellDiff =
+      repair.cellSource === null || repair.cellSource === now
+        ? null
+        : diffLines(now, repair.cellSource);
+    return { ...cause, repair: { ...repair, cellDiff } };
+  }
+
+  /**
+   * Change the repair of the cause (when there is one).
+   */
+  private _setRepair(changes: Partial<IFixCauseRepair>): void {
+    const cause = this.state.cause;
+    if (!cause?.repair) {
+      return;
+    }
+    this._setState({
+      ...this.state,
+      cause: this._withCellDiff({
+        ...cause,
+        repair: { ...cause.repair, ...changes }
+      })
+    });
+  }
+
+  /**
+   * Undo the repair made in the cause's cell: that cell gets back the source
+   * it had, the failing cell its original.
+   */
+  private _undoRepair(): boolean {
+    const undo = this._repairUndo;
+    if (!undo) {
+      return false;
+    }
+    // A cause's cell deleted since keeps nothing to restore.
+    this._try(() => {
+      undo.cell.setSource(undo.causeSource);
+      return null;
+    });
+    if (!this._write(this.state.original, false)) {
+      return false;
+    }
+    this._repairUndo = null;
+    this._cells.stopWatching();
+    this._setState({ ...this.state, applied: false, regressions: undefined });
+    this._setRepair({ status: 'offered', message: undefined });
+    return true;
   }
 
   /**
@@ -438,6 +662,7 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
   private _write(source: string, report = true): boolean {
     try {
       this._target.setSource(source);
+      this._written = source;
       return true;
     } catch (reason) {
       if (report && this.active) {
@@ -466,6 +691,25 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
   /** The cells the fix names: the cause's, its regressions. */
   private _cells = new FixCells(() => this._onCellsChanged());
   private _autoRun = false;
+  /** What the session last wrote to the failing cell. */
+  private _written: string | null = null;
+  /** How to undo the repair made in the cause's cell. */
+  private _repairUndo: {
+    cell: IFixCauseCell;
+    causeSource: string;
+  } | null = null;
+}
+
+/**
+ * How a run that did not pass ended, for a sentence: `failed`, or `could
+ * not run (reason)`.
+ */
+function failedHow(result: ICellRunResult): string {
+  if (result.status === 'error') {
+    return 'failed';
+  }
+  const reason = (result.message ?? '').trim().replace(/\.$/, '');
+  return reason ? `could not run (${reason})` : 'could not run';
 }
 
 export namespace FixSession {

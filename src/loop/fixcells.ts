@@ -7,7 +7,11 @@
  */
 import { IDisposable } from '@lumino/disposable';
 
-import type { IFixContextCell, IRegressionWatch } from './targets';
+import type {
+  IFixCauseCell,
+  IFixContextCell,
+  IRegressionWatch
+} from './targets';
 
 /**
  * A cell below a fixed cell that had passed before the fix and failed when
@@ -35,11 +39,20 @@ export class FixCells implements IDisposable {
   /**
    * Follow the cell where the cause probably lay (null: unknown).
    */
-  setCause(cell: IFixContextCell | null): void {
+  setCause(cell: IFixCauseCell | null): void {
     this._cause?.changed.disconnect(this._changed, this);
     this._cause?.dispose();
     this._cause = cell;
     cell?.changed.connect(this._changed, this);
+  }
+
+  /**
+   * The cause's cell, to make the fix's repair there; null when unknown or
+   * no longer followed.
+   */
+  causeCell(): IFixCauseCell | null {
+    const cell = this._cause;
+    return cell && !cell.isDisposed ? cell : null;
   }
 
   /**
@@ -131,7 +144,7 @@ export class FixCells implements IDisposable {
     this._changed();
   }
 
-  private _cause: IFixContextCell | null = null;
+  private _cause: IFixCauseCell | null = null;
   private _watch: IRegressionWatch | null = null;
   private _regressed: IFixContextCell[] = [];
   private _isDisposed = false;

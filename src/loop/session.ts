@@ -7,7 +7,7 @@
  * what a proposal does (a diff in the failing cell, a new cell) and how the
  * panel shows each step. State is immutable: each change makes a new one.
  */
-import { IDisposable } from '@lumino/disposable';
+import { IObservableDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { errorMessage } from '../api/errors';
@@ -41,7 +41,7 @@ const FAILED: LoopSession.CommonStatus = 'failed';
 export abstract class LoopSession<
   S extends LoopSession.IState,
   R extends IRoundEntry
-> implements IDisposable {
+> implements IObservableDisposable {
   constructor(options: LoopSession.IOptions<S, R>) {
     this.id = options.id;
     this._state = options.state;
@@ -82,6 +82,13 @@ export abstract class LoopSession<
   }
 
   /**
+   * Emits once, when the session is disposed (the conversation forgot it).
+   */
+  get disposed(): ISignal<this, void> {
+    return this._disposed;
+  }
+
+  /**
    * Stop at any time (a `cancel`). A running cell is not interrupted.
    */
   stop(): void {
@@ -101,6 +108,7 @@ export abstract class LoopSession<
     }
     this._isDisposed = true;
     this._onDisposed();
+    this._disposed.emit(undefined);
     Signal.disconnectReceiver(this);
     Signal.clearData(this);
   }
@@ -345,6 +353,7 @@ export abstract class LoopSession<
   private _roundsKey: keyof S;
   private _isDisposed = false;
   private _changed = new Signal<this, S>(this);
+  private _disposed = new Signal<this, void>(this);
 }
 
 export namespace LoopSession {

@@ -50,6 +50,18 @@ export interface IFixContextCell extends IDisposable {
 }
 
 /**
+ * An earlier cell of a fix target where the cause of its failure may lie:
+ * besides following it, the fix can make its repair there (read, write and
+ * run the cell in the live kernel), wherever it moved.
+ */
+export interface IFixCauseCell extends IFixContextCell, IRunnableCell {
+  /** The cell's source now; null when it or its notebook is gone. */
+  source(): string | null;
+  /** Replace the cell's source; throws when the cell is gone. */
+  setSource(source: string): void;
+}
+
+/**
  * The cells below a fixed cell that had passed before the fix (run, no
  * error output), watched for their next run by the user: one that fails
  * then probably fails because of the fix, a regression the panel names.
@@ -85,7 +97,7 @@ export interface IFixTarget extends IRunnableCell, IDisposable {
    * The cell of `context[index]`, as it was when the target was made; null
    * when there is none. Optional: a target may not know its cells.
    */
-  contextCell?(index: number): IFixContextCell | null;
+  contextCell?(index: number): IFixCauseCell | null;
   /** The kernel's language (`python`). */
   readonly language: string;
   /**

@@ -14,7 +14,7 @@ import type { IFixTarget, ITaskNotebook } from '../loop/targets';
 import { focusCell, hasErrorOutput, nearbyCells } from './cells';
 import { NotebookCellTarget } from './celltarget';
 import { NotebookError } from './errors';
-import { FixButtons } from './fixbutton';
+import { FixButtons, IFixProgress } from './fixbutton';
 import {
   defaultExecutor,
   isCancelledFuture,
@@ -85,6 +85,12 @@ export class NotebookBridge implements INotebookBridge, IDisposable {
     }
     const model = cell.model as ICodeCellModel;
     return hasErrorOutput(model) ? this._makeTarget(panel, model) : null;
+  }
+
+  followFix(fix: IFixProgress): void {
+    if (!this._isDisposed) {
+      this._buttons.follow(fix);
+    }
   }
 
   /**

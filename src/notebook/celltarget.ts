@@ -17,11 +17,16 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
   ICellRunResult,
-  IFixContextCell,
+  IFixCauseCell,
   IFixTarget,
   IRegressionWatch
 } from '../loop/targets';
-import { cellLabel, codeCellModelsAbove, isErrorOutput } from './cells';
+import {
+  cellIndex,
+  cellLabel,
+  codeCellModelsAbove,
+  isErrorOutput
+} from './cells';
 import { NotebookError } from './errors';
 import { NotebookContextCell, watchNotebook } from './follow';
 import {
@@ -29,7 +34,12 @@ import {
   NotebookRegressionWatch,
   passedCellsBelow
 } from './regressions';
-import { isCancelledFuture, kernelGone, kernelLanguage } from './kernel';
+import {
+  isCancelledFuture,
+  kernelGone,
+  kernelLanguage,
+  runProblem
+} from './kernel';
 import type {
   CellExecutor,
   INotebookPanelLike,
@@ -123,13 +133,15 @@ export class NotebookCellTarget implements IFixTarget {
     return this._gone() ? null : this._readVariables(this._panel);
   }
 
-  contextCell(index: number): IFixContextCell | null {
+  contextCell(index: number): IFixCauseCell | null {
     const model = this._contextCells[index];
     return model
-      ? new NotebookContextCell({
+      ? new NotebookCauseCell({
           panel: this._panel,
           model,
-          activate: this._activate
+          activate: this._activate,
+          execute: this._execute,
+          afterRun: this._afterRun
         })
       : null;
   }
@@ -168,55 +180,17 @@ export class NotebookCellTarget implements IFixTarget {
     if (problem) {
       return { status: 'dead', outputs: [], message: problem };
     }
-    const notebook = this._panel.content;
-    const cell = notebook.widgets.find(w => w.model === this._model);
-    if (!cell) {
-      return {
-        status: 'dead',
-        outputs: [],
-        message: NotebookError.MESSAGES['cell-deleted']
-      };
-    }
-    const session = this._panel.sessionContext;
-    let reply: KernelMessage.IExecuteReplyMsg | void;
     this._running = true;
     try {
-      reply = await this._execute(cell as CodeCell, session, notebook);
-    } catch (reason) {
-      const gone = this._gone();
-      return {
-        status: 'dead',
-        outputs: [],
-        message:
-          gone?.message ??
-          (isCancelledFuture(reason) || kernelGone(session)
-            ? NotebookError.MESSAGES['kernel-restarted']
-            : String(reason instanceof Error ? reason.message : reason))
-      };
+      return await runCodeCell(
+        this._panel,
+        this._model,
+        this._execute,
+        this._afterRun
+      );
     } finally {
       this._running = false;
     }
-    const gone = this._gone();
-    if (gone) {
-      return { status: 'dead', outputs: [], message: gone.message };
-    }
-    if (!reply) {
-      return {
-        status: 'dead',
-        outputs: [],
-        message:
-          NotebookError.MESSAGES[
-            kernelGone(session) ? 'kernel-restarted' : 'cancelled'
-          ]
-      };
-    }
-    this._afterRun?.();
-    const outputs = this._model.outputs.toJSON();
-    const status =
-      reply.content.status === 'ok' && !outputs.some(isErrorOutput)
-        ? 'ok'
-        : 'error';
-    return { status, outputs };
   }
 
   dispose(): void {
@@ -242,14 +216,7 @@ export class NotebookCellTarget implements IFixTarget {
   }
 
   private _gone(): NotebookError | null {
-    const model = this._panel.content.model;
-    if (this._panel.isDisposed || this._panel.content.isDisposed || !model) {
-      return new NotebookError('notebook-closed', 'The notebook was closed.');
-    }
-    if (this._model.isDisposed || this._index() < 0) {
-      return new NotebookError('cell-deleted', 'The cell was deleted.');
-    }
-    return null;
+    return cellGone(this._panel, this._model);
   }
 
   private _onCellChanged(_: unknown, change: { sourceChange?: unknown }): void {
@@ -302,5 +269,149 @@ export namespace NotebookCellTarget {
      * cells below are not watched once the cell is fixed.
      */
     executed?: ISignal<any, IExecutedArgs>;
+  }
+}
+
+/**
+ * Why a cell can no longer be written or run: its notebook was closed or
+ * it was deleted; else null.
+ */
+export function cellGone(
+  panel: INotebookPanelLike,
+  model: ICellModel
+): NotebookError | null {
+  const notebook = panel.content.model;
+  if (panel.isDisposed || panel.content.isDisposed || !notebook) {
+    return new NotebookError('notebook-closed', 'The notebook was closed.');
+  }
+  if (model.isDisposed || cellIndex(panel, model) < 0) {
+    return new NotebookError('cell-deleted', 'The cell was deleted.');
+  }
+  return null;
+}
+
+/**
+ * Run a code cell in its notebook's kernel, as the notebook's Run does
+ * (`execute`), and read how it ended: `dead`, with the reason, when the
+ * cell, its notebook or the kernel went meanwhile. `afterRun` is called
+ * after a run that finished.
+ */
+export async function runCodeCell(
+  panel: INotebookPanelLike,
+  model: ICodeCellModel,
+  execute: CellExecutor,
+  afterRun?: () => void
+): Promise<ICellRunResult> {
+  const notebook = panel.content;
+  const cell = notebook.widgets.find(w => w.model === model);
+  if (!cell) {
+    return {
+      status: 'dead',
+      outputs: [],
+      message: NotebookError.MESSAGES['cell-deleted']
+    };
+  }
+  const session = panel.sessionContext;
+  let reply: KernelMessage.IExecuteReplyMsg | void;
+  try {
+    reply = await execute(cell as CodeCell, session, notebook);
+  } catch (reason) {
+    const gone = cellGone(panel, model);
+    return {
+      status: 'dead',
+      outputs: [],
+      message:
+        gone?.message ??
+        (isCancelledFuture(reason) || kernelGone(session)
+          ? NotebookError.MESSAGES['kernel-restarted']
+          : String(reason instanceof Error ? reason.message : reason))
+    };
+  }
+  const gone = cellGone(panel, model);
+  if (gone) {
+    return { status: 'dead', outputs: [], message: gone.message };
+  }
+  if (!reply) {
+    return {
+      status: 'dead',
+      outputs: [],
+      message:
+        NotebookError.MESSAGES[
+          kernelGone(session) ? 'kernel-restarted' : 'cancelled'
+        ]
+    };
+  }
+  afterRun?.();
+  const outputs = model.outputs.toJSON();
+  const status =
+    reply.content.status === 'ok' && !outputs.some(isErrorOutput)
+      ? 'ok'
+      : 'error';
+  return { status, outputs };
+}
+
+/**
+ * An earlier code cell of a fix target, where the cause of its failure may
+ * lie: followed wherever it moves (`NotebookContextCell`), and read,
+ * written and run in the live kernel when the fix is made there.
+ */
+export class NotebookCauseCell
+  extends NotebookContextCell
+  implements IFixCauseCell
+{
+  constructor(options: NotebookCauseCell.IOptions) {
+    super(options);
+    this._execute = options.execute;
+    this._afterRun = options.afterRun;
+  }
+
+  source(): string | null {
+    return cellGone(this.panel, this.model)
+      ? null
+      : this.model.sharedModel.getSource();
+  }
+
+  setSource(source: string): void {
+    const gone = cellGone(this.panel, this.model);
+    if (gone) {
+      throw gone;
+    }
+    this.model.sharedModel.setSource(source);
+  }
+
+  problem(): string | null {
+    const gone = cellGone(this.panel, this.model);
+    if (gone) {
+      return gone.message;
+    }
+    if (this.model.type !== 'code') {
+      return 'The cell is no longer a code cell.';
+    }
+    return runProblem(this.panel)?.message ?? null;
+  }
+
+  async run(): Promise<ICellRunResult> {
+    const problem = this.problem();
+    if (problem) {
+      return { status: 'dead', outputs: [], message: problem };
+    }
+    return runCodeCell(
+      this.panel,
+      this.model as ICodeCellModel,
+      this._execute,
+      this._afterRun
+    );
+  }
+
+  private _execute: CellExecutor;
+  private _afterRun: (() => void) | undefined;
+}
+
+export namespace NotebookCauseCell {
+  export interface IOptions extends NotebookContextCell.IOptions {
+    /** How the cell is run (`CodeCell.execute`, as the notebook's Run). */
+    execute: CellExecutor;
+    /** Called after a run that finished. */
+    afterRun?: () => void;
   }
 }

@@ -1,40 +1,206 @@
 /**
  * The Fix button under the outputs of a failed cell, and the set of them a
  * bridge keeps: one a cell, gone when the cell is edited or its outputs no
- * longer hold an error.
+ * longer hold an error. A button follows the fix of its cell (`follow`):
+ * it says while a proposal streams, when one is ready and when the fix
+ * failed, so that a fix started by itself shows at the cell while the panel
+ * is closed; a click then shows that fix in the panel.
  */
 import type { CodeCell, ICodeCellModel } from '@jupyterlab/cells';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { ISignal } from '@lumino/signaling';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
+import type { FixStatus } from '../loop/fix';
 import { hasErrorOutput } from './cells';
 import type { INotebookPanelLike } from './types';
 
 /**
- * The Fix button under the outputs of a failed cell.
+ * What a button reads of a fix (a `FixSession` is one).
+ */
+export interface IFixProgress {
+  /** The cell's key (its model's id). */
+  readonly target: { readonly key: string };
+  readonly state: { readonly status: FixStatus; readonly round: number };
+  /** The most rounds; null when not known. */
+  readonly maxRounds: number | null;
+  /** Emits after each change of `state`. */
+  readonly changed: ISignal<any, unknown>;
+  /** Emits when the fix is disposed (the conversation forgot it). */
+  readonly disposed: ISignal<any, void>;
+  readonly isDisposed: boolean;
+}
+
+/**
+ * Where the fix of a cell stands, as its button says: none (or it ended
+ * without a fix), a proposal in the making, one to apply, or not fixed.
+ */
+export type FixButtonState = 'idle' | 'fixing' | 'ready' | 'failed';
+
+/**
+ * What a Fix button shows.
+ */
+export interface IFixButtonView {
+  readonly state: FixButtonState;
+  /** The button's text. */
+  readonly text: string;
+  /** Its accessible name and tooltip: the same, said in full. */
+  readonly label: string;
+}
+
+/**
+ * What the Fix button of a cell shows for the cell's fix (null: none).
+ */
+export function describeFixButton(
+  fix: IFixProgress['state'] | null,
+  maxRounds: number | null,
+  trans: TranslationBundle
+): IFixButtonView {
+  switch (fix?.status) {
+    case 'streaming':
+    case 'running':
+      return {
+        state: 'fixing',
+        text:
+          maxRounds === null
+            ? trans.__('Fixing… round %1', fix.round)
+            : trans.__('Fixing… round %1/%2', fix.round, maxRounds),
+        label:
+          maxRounds === null
+            ? trans.__(
+                'The assistant is fixing this cell (round %1): show the fix in the assistant panel',
+                fix.round
+              )
+            : trans.__(
+                'The assistant is fixing this cell (round %1 of %2): show the fix in the assistant panel',
+                fix.round,
+                maxRounds
+              )
+      };
+    case 'proposed':
+      return {
+        state: 'ready',
+        text: trans.__('Fix ready'),
+        label: trans.__(
+          'A fix of this cell is ready: show it in the assistant panel to apply it'
+        )
+      };
+    case 'failed':
+      return {
+        state: 'failed',
+        text: trans.__('Not fixed'),
+        label: trans.__(
+          'The assistant could not fix this cell: ask it for a new fix'
+        )
+      };
+    default:
+      return {
+        state: 'idle',
+        text: trans.__('Fix'),
+        label: trans.__('Fix this cell with the assistant')
+      };
+  }
+}
+
+/**
+ * The Fix button under the outputs of a failed cell; it shows where the
+ * fix it follows stands.
  */
 export class FixButton extends Widget {
   constructor(onClick: () => void, trans: TranslationBundle) {
     super();
+    this._trans = trans;
     this.addClass('jp-oci-fix-cell');
-    const button = document.createElement('button');
+    // The button's new words are read out when the fix moves on.
+    this.node.setAttribute('aria-live', 'polite');
+    const button = (this._button = document.createElement('button'));
     button.type = 'button';
     button.className =
       'jp-Button jp-mod-styled jp-mod-minimal jp-oci-fix-button';
-    const label = trans.__('Fix this cell with the assistant');
-    button.setAttribute('aria-label', label);
-    button.title = label;
-    button.textContent = trans.__('Fix');
     button.addEventListener('click', event => {
       event.stopPropagation();
       onClick();
     });
     this.node.appendChild(button);
+    this._render();
   }
+
+  /**
+   * The fix the button follows, or null.
+   */
+  get fix(): IFixProgress | null {
+    return this._fix;
+  }
+
+  /**
+   * Follow `fix` (instead of the one followed so far): show where it
+   * stands until it is disposed.
+   */
+  follow(fix: IFixProgress | null): void {
+    if (this.isDisposed || fix === this._fix) {
+      return;
+    }
+    this._unfollow();
+    if (fix && !fix.isDisposed) {
+      this._fix = fix;
+      fix.changed.connect(this._render, this);
+      fix.disposed.connect(this._onFixDisposed, this);
+    }
+    this._render();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._unfollow();
+    super.dispose();
+  }
+
+  private _onFixDisposed(): void {
+    this.follow(null);
+  }
+
+  private _unfollow(): void {
+    const fix = this._fix;
+    if (fix) {
+      fix.changed.disconnect(this._render, this);
+      fix.disposed.disconnect(this._onFixDisposed, this);
+      this._fix = null;
+    }
+  }
+
+  /**
+   * Show the fix's state; the DOM changes only when the words do (not on
+   * each streamed token).
+   */
+  private _render(): void {
+    const fix = this._fix;
+    const view = describeFixButton(
+      fix?.state ?? null,
+      fix?.maxRounds ?? null,
+      this._trans
+    );
+    const button = this._button;
+    if (button.dataset.state !== view.state) {
+      button.dataset.state = view.state;
+    }
+    if (button.textContent !== view.text) {
+      button.textContent = view.text;
+    }
+    if (button.title !== view.label) {
+      button.title = view.label;
+      button.setAttribute('aria-label', view.label);
+    }
+  }
+
+  private _button: HTMLButtonElement;
+  private _fix: IFixProgress | null = null;
+  private _trans: TranslationBundle;
 }
 
 /**
- * The Fix buttons of the failed cells.
+ * The Fix buttons of the failed cells, by the id of the cell's model.
  */
 export class FixButtons {
   constructor(trans: TranslationBundle) {
@@ -52,7 +218,8 @@ export class FixButtons {
     onClick: () => void
   ): void {
     const widget = panel.content.widgets.find(w => w.model === model);
-    if (!widget || this._buttons.has(model)) {
+    const key = model.id;
+    if (!widget || this._buttons.has(key)) {
       return;
     }
     const layout = widget.layout;
@@ -67,14 +234,14 @@ export class FixButtons {
     } else {
       layout.addWidget(button);
     }
-    this._buttons.set(model, button);
+    this._buttons.set(key, button);
     const remove = (): void => {
       if (!model.isDisposed) {
         // A disposed model has dropped its signals (and its shared model).
         model.sharedModel.changed.disconnect(onSource);
         model.outputs.changed.disconnect(onOutputs);
       }
-      this._buttons.delete(model);
+      this._buttons.delete(key);
       button.dispose();
     };
     const onSource = (_: unknown, change: { sourceChange?: unknown }): void => {
@@ -90,12 +257,26 @@ export class FixButtons {
     model.sharedModel.changed.connect(onSource);
     model.outputs.changed.connect(onOutputs);
     button.disposed.connect(() => {
-      if (this._buttons.get(model) === button) {
+      if (this._buttons.get(key) === button) {
         remove();
       }
     });
   }
 
-  private _buttons = new WeakMap<ICodeCellModel, Widget>();
+  /**
+   * Let the button of the fix's cell, if it has one, follow the fix.
+   */
+  follow(fix: IFixProgress): void {
+    this._buttons.get(fix.target.key)?.follow(fix);
+  }
+
+  /**
+   * The button of the cell whose model has the id `key`, if any.
+   */
+  get(key: string): FixButton | null {
+    return this._buttons.get(key) ?? null;
+  }
+
+  private _buttons = new Map<string, FixButton>();
   private _trans: TranslationBundle;
 }

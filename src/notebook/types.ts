@@ -12,6 +12,7 @@ import type { KernelMessage } from '@jupyterlab/services';
 import type { ISignal } from '@lumino/signaling';
 
 import type { IFixTarget, ITaskNotebook } from '../loop/targets';
+import type { IFixProgress } from './fixbutton';
 
 /**
  * Where a cell the bridge wrote lives.
@@ -105,6 +106,12 @@ export interface INotebookBridge {
    * The active cell as a fix target, or null when it has no error output.
    */
   activeFixTarget?(): IFixTarget | null;
+
+  /**
+   * Show where a fix stands on the Fix button of its cell (when the cell
+   * has one), until the fix is disposed or another fix of the cell starts.
+   */
+  followFix?(fix: IFixProgress): void;
 
   /**
    * The current notebook as the workspace of a task; throws when no

@@ -5,7 +5,9 @@ import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { assistantIcon } from '../icons';
+import { ModelsAPI } from '../api/models';
 import { ChatModel } from '../chat/model';
+import { ModelPickerModel } from '../chat/picker';
 import { ChatView } from './ChatView';
 
 /**
@@ -17,6 +19,9 @@ export class ChatPanel extends ReactWidget {
   constructor(options: ChatPanel.IOptions) {
     super();
     this.model = options.model;
+    this.picker = new ModelPickerModel(
+      new ModelsAPI(options.model.client.serverSettings)
+    );
     this._rendermime = options.rendermime;
     const translator = options.translator ?? nullTranslator;
     this._trans = translator.load('opencodeinterpreter_lab');
@@ -31,10 +36,16 @@ export class ChatPanel extends ReactWidget {
    */
   readonly model: ChatModel;
 
+  /**
+   * The model picker opened from the header.
+   */
+  readonly picker: ModelPickerModel;
+
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
+    this.picker.dispose();
     this.model.dispose();
     super.dispose();
   }
@@ -52,6 +63,7 @@ export class ChatPanel extends ReactWidget {
         model={this.model}
         rendermime={this._rendermime}
         trans={this._trans}
+        picker={this.picker}
       />
     );
   }
@@ -66,6 +78,9 @@ export class ChatPanel extends ReactWidget {
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this.model.start();
+    if (!this.picker.loaded) {
+      void this.picker.refresh(); // learns whether the administrator allows it
+    }
     this.focusInput();
   }
 

@@ -10,9 +10,11 @@ import * as React from 'react';
 
 import type { AssistantClient } from '../api/client';
 import { ChatModel } from '../chat/model';
+import type { ModelPickerModel } from '../chat/picker';
 import { IStatusLine, describeStatus } from '../chat/status';
 import type { IStatus } from '../protocol';
 import { Message } from './MessageView';
+import { ModelPicker, ModelPickerButton } from './ModelPicker';
 
 /**
  * Props shared by the views of the panel.
@@ -21,6 +23,8 @@ export interface IChatViewProps {
   model: ChatModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
+  /** The model picker; without it the model's name is plain text. */
+  picker?: ModelPickerModel;
 }
 
 /**
@@ -34,6 +38,9 @@ export function ChatView(props: IChatViewProps): JSX.Element {
       {() => (
         <div className="jp-oci-chat">
           <Header {...props} />
+          {props.picker && (
+            <ModelPicker picker={props.picker} trans={props.trans} />
+          )}
           {model.error !== null && <ErrorBanner {...props} />}
           <MessageList {...props} />
           <Composer {...props} />
@@ -144,9 +151,18 @@ function Header(props: IChatViewProps): JSX.Element {
         role="status"
         aria-live="polite"
       >
-        <span className="jp-oci-status-model" title={title}>
-          {name}
-        </span>
+        {props.picker ? (
+          <ModelPickerButton
+            picker={props.picker}
+            trans={trans}
+            name={name}
+            title={title}
+          />
+        ) : (
+          <span className="jp-oci-status-model" title={title}>
+            {name}
+          </span>
+        )}
         <span className="jp-oci-status-label">{label}</span>
         {reconnecting && (
           <span className="jp-oci-status-connection">
@@ -175,6 +191,17 @@ function Header(props: IChatViewProps): JSX.Element {
         )}
       </div>
       <div className="jp-oci-header-actions">
+        {model.conversationPath !== null && (
+          <span
+            className="jp-oci-conversation-name"
+            title={trans.__(
+              'The conversation of %1, kept for it in your Jupyter data (not in the notebook)',
+              model.conversationPath
+            )}
+          >
+            {model.conversationPath.split('/').pop()}
+          </span>
+        )}
         {model.lastTokensPerSecond !== null && (
           <span
             className="jp-oci-speed"
@@ -185,9 +212,24 @@ function Header(props: IChatViewProps): JSX.Element {
         )}
         <button
           type="button"
+          className="jp-Button jp-mod-minimal jp-oci-export"
+          aria-label={trans.__('Export conversation as Markdown')}
+          title={trans.__('Export the conversation as a Markdown file')}
+          disabled={model.messages.length === 0}
+          onClick={() => {
+            const { name, text } = model.exportMarkdown();
+            downloadText(name, text, 'text/markdown');
+          }}
+        >
+          {trans.__('Export')}
+        </button>
+        <button
+          type="button"
           className="jp-Button jp-mod-minimal jp-oci-clear"
           aria-label={trans.__('Clear conversation')}
-          title={trans.__('Clear conversation')}
+          title={trans.__(
+            'Clear the conversation and start a new one (Export keeps a copy)'
+          )}
           disabled={model.messages.length === 0}
           onClick={() => model.clear()}
         >
@@ -196,6 +238,20 @@ function Header(props: IChatViewProps): JSX.Element {
       </div>
     </div>
   );
+}
+
+/**
+ * Save `text` as a download named `name`.
+ */
+function downloadText(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 /**
@@ -237,6 +293,33 @@ function MessageList(props: IChatViewProps): JSX.Element {
   }, []);
 
   React.useLayoutEffect(scrollToEnd);
+
+  // Bring the entry the model asks for into view, once a request: at the
+  // top, or its end when it is taller than the view (a fix's diff and
+  // buttons are at its bottom).
+  const revealed = model.revealed;
+  const done = React.useRef(0);
+  React.useLayoutEffect(() => {
+    const node = scroller.current;
+    if (!node || !revealed || revealed.request === done.current) {
+      return;
+    }
+    const entry = Array.from(
+      node.querySelectorAll<HTMLElement>('[data-entry-id]')
+    ).find(e => e.dataset.entryId === revealed.id);
+    if (!entry) {
+      return;
+    }
+    done.current = revealed.request;
+    const view = node.getBoundingClientRect();
+    const box = entry.getBoundingClientRect();
+    const top = node.scrollTop + box.top - view.top;
+    node.scrollTop =
+      box.height > node.clientHeight
+        ? top + box.height - node.clientHeight
+        : top;
+    stick.current = node.scrollHeight - node.scrollTop - node.clientHeight < 40;
+  });
 
   React.useEffect(() => {
     // Markdown renders asynchronously: follow the content's height too.

@@ -9,6 +9,7 @@ import * as React from 'react';
 import {
   FIX_STATUSES,
   FixSession,
+  IFixCauseRepair,
   IFixCauseState,
   IFixRound,
   IFixState,
@@ -16,6 +17,7 @@ import {
   proposalProse
 } from '../loop/fix';
 import type { IDiffLine } from '../loop/diff';
+import { IDiffRow, IWordSegment, diffRows } from '../loop/worddiff';
 import { noteText } from '../loop/rounds';
 import { LoopHeader, LoopRound } from './common';
 
@@ -24,6 +26,8 @@ import { LoopHeader, LoopRound } from './common';
  */
 export interface IFixViewProps {
   fix: IFixState;
+  /** The id of the conversation entry (the panel brings it into view). */
+  entryId?: string;
   /** The session of the fix; null once the conversation forgot it. */
   session: FixSession | null;
   trans: TranslationBundle;
@@ -49,9 +53,17 @@ export function FixView(props: IFixViewProps): JSX.Element {
         : fix.status === 'cancelled'
           ? trans.__('Fix of %1 ended', fix.label)
           : trans.__('Fixing %1 (round %2)', fix.label, fix.round);
+  const undoLabel =
+    fix.cause?.repair?.status === 'applied' && fix.cause.cell !== null
+      ? trans.__(
+          'Restore the sources cell %1 and this cell had before the fix',
+          fix.cause.cell
+        )
+      : trans.__('Restore the original source of the cell');
   return (
     <div
       className="jp-oci-fix"
+      data-entry-id={props.entryId}
       data-state={fix.status}
       data-round={fix.round}
       data-applied={fix.applied ? 'true' : 'false'}
@@ -143,12 +155,12 @@ export function FixView(props: IFixViewProps): JSX.Element {
           )}
         </div>
       ))}
-      {fix.applied && !active && (
+      {fix.applied && !active && fix.cause?.repair?.status !== 'running' && (
         <button
           type="button"
           className="jp-Button jp-mod-styled jp-mod-minimal jp-oci-fix-undo"
-          aria-label={trans.__('Restore the original source of the cell')}
-          title={trans.__('Restore the original source of the cell')}
+          aria-label={undoLabel}
+          title={undoLabel}
           onClick={() => session?.undo()}
         >
           {trans.__('Undo')}
@@ -192,6 +204,82 @@ function FixCauseNote(props: {
           onClick={() => session.revealCause()}
           trans={trans}
         />
+      )}
+      {cause.repair && where !== null && (
+        <FixCauseRepairView
+          repair={cause.repair}
+          cell={where}
+          session={session}
+          trans={trans}
+        />
+      )}
+    </div>
+  );
+}
+
+/**
+ * The fix made in the cell where the cause lay instead: that cell's diff
+ * (and the failing cell's, when it changes too), and Apply in cell N & run;
+ * then how it went.
+ */
+function FixCauseRepairView(props: {
+  repair: IFixCauseRepair;
+  /** The cause's cell's 1-based position. */
+  cell: number;
+  session: FixSession | null;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { repair, cell, session, trans } = props;
+  const applied = repair.status === 'applied';
+  return (
+    <div
+      className="jp-oci-fix-repair"
+      data-status={repair.status}
+      aria-label={trans.__('The repair made in cell %1', cell)}
+    >
+      {!applied && (
+        <>
+          <div className="jp-oci-fix-repair-title">
+            {trans.__('Make this repair in cell %1 instead', cell)}
+          </div>
+          <div className="jp-oci-fix-repair-cell">
+            {trans.__('Cell %1:', cell)}
+          </div>
+          <DiffView lines={repair.diff} />
+          {repair.cellDiff && (
+            <>
+              <div className="jp-oci-fix-repair-cell">
+                {trans.__('This cell:')}
+              </div>
+              <DiffView lines={repair.cellDiff} />
+            </>
+          )}
+          {session && (
+            <button
+              type="button"
+              className="jp-Button jp-mod-styled jp-mod-accept jp-oci-fix-repair-apply"
+              disabled={repair.status === 'running'}
+              aria-label={trans.__(
+                'Make the repair in cell %1, then run it and this cell',
+                cell
+              )}
+              title={trans.__(
+                'Make the repair in cell %1, then run it and this cell',
+                cell
+              )}
+              onClick={() => void session.applyInCause()}
+            >
+              {repair.status === 'running'
+                ? trans.__('Running cell %1…', cell)
+                : trans.__('Apply in cell %1 & run', cell)}
+            </button>
+          )}
+        </>
+      )}
+      {repair.message && (
+        <div className="jp-oci-fix-repair-message" role="status">
+          {repair.message}
+        </div>
       )}
     </div>
   );
@@ -288,26 +376,70 @@ function FixRoundView(props: {
 }
 
 /**
- * A line diff: removed and added lines marked.
+ * A line diff: removed and added lines marked, and within a removed line and
+ * the added line that replaces it, the words that changed (`<del>`,
+ * `<ins>`). Long lines wrap; the sign column stays apart.
  */
 function DiffView(props: { lines: ReadonlyArray<IDiffLine> }): JSX.Element {
+  const rows = React.useMemo(() => diffRows(props.lines), [props.lines]);
   return (
     <pre className="jp-oci-diff">
-      {props.lines.map((line, i) => (
+      {rows.map((row, i) => (
         <div
           key={i}
           className={
-            line.kind === 'del'
-              ? 'jp-oci-diff-line jp-oci-diff-del'
-              : line.kind === 'add'
-                ? 'jp-oci-diff-line jp-oci-diff-add'
-                : 'jp-oci-diff-line'
+            row.kind === 'same'
+              ? 'jp-oci-diff-line'
+              : `jp-oci-diff-line jp-oci-diff-${row.kind}`
           }
         >
-          {(line.kind === 'del' ? '- ' : line.kind === 'add' ? '+ ' : '  ') +
-            line.text}
+          <span className="jp-oci-diff-sign" aria-hidden="true">
+            {row.kind === 'del' ? '- ' : row.kind === 'add' ? '+ ' : '  '}
+          </span>
+          <span className="jp-oci-diff-text">
+            {row.kind === 'same' ? row.text : <ChangedText row={row} />}
+          </span>
         </div>
       ))}
     </pre>
+  );
+}
+
+/**
+ * The text of a removed or added line: its changed words marked, or the
+ * whole line when it has no counterpart sharing words with it.
+ */
+function ChangedText(props: { row: IDiffRow }): JSX.Element {
+  const { row } = props;
+  const kind = row.kind === 'del' ? 'del' : 'add';
+  return row.segments ? (
+    <>
+      {row.segments.map((segment, j) => (
+        <Segment key={j} kind={kind} segment={segment} />
+      ))}
+    </>
+  ) : (
+    <Segment kind={kind} segment={{ text: row.text, changed: true }} whole />
+  );
+}
+
+/**
+ * A piece of a removed or added line: a changed one is a `<del>` or an
+ * `<ins>` (a whole line: unmarked within it).
+ */
+function Segment(props: {
+  kind: 'del' | 'add';
+  segment: IWordSegment;
+  whole?: boolean;
+}): JSX.Element {
+  const { kind, segment } = props;
+  if (!segment.changed) {
+    return <>{segment.text}</>;
+  }
+  const className = props.whole ? 'jp-oci-diff-whole' : 'jp-oci-diff-word';
+  return kind === 'del' ? (
+    <del className={className}>{segment.text}</del>
+  ) : (
+    <ins className={className}>{segment.text}</ins>
   );
 }

@@ -40,6 +40,7 @@ export const Message = React.memo(function Message(
     return (
       <FixView
         fix={entry.fix}
+        entryId={entry.id}
         session={props.model.fixes.get(entry.id)}
         trans={trans}
       />
@@ -64,6 +65,7 @@ export const Message = React.memo(function Message(
   return (
     <div
       className={`jp-oci-message jp-oci-message-${entry.role}`}
+      data-entry-id={entry.id}
       data-role={entry.role}
       data-state={entry.state}
       aria-label={author}

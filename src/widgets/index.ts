@@ -4,3 +4,4 @@ export * from './FixView';
 export * from './MarkdownView';
 export * from './MessageView';
 export * from './TaskView';
+export * from './ModelPicker';

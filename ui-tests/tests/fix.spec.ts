@@ -1,12 +1,14 @@
 /**
  * One-click fixes of failing cells: browser tests of the Fix button under a
- * failed cell's error, the fix entry of the panel (streamed proposal, diff,
- * Apply & run, Apply, Undo, Discard, cancel on edit) and the `autoFix`
- * setting, against the real local model (Qwen2.5-Coder-1.5B on the CPU) and a
- * real python3 kernel.
+ * failed cell's error (it says where the cell's fix stands while the panel
+ * is closed), the fix entry of the panel (streamed proposal, diff with the
+ * changed words marked, Apply & run, Apply, Undo, Discard, cancel on edit),
+ * the repair made in the earlier cell where the cause lay (Apply in cell N
+ * & run) and the `autoFix` setting, against the real local model
+ * (Qwen2.5-Coder-1.5B on the CPU) and a real python3 kernel.
  *
  * Each test starts from a fresh page, fresh in-memory settings (temperature 0)
- * and a fresh notebook whose second cell fails with an AttributeError
+ * and a fresh notebook whose second cell fails: most with an AttributeError
  * (`math.sqroot`), a mistake the model fixes reliably (`math.sqrt`).
  */
 import {
@@ -17,6 +19,7 @@ import {
 } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 import {
+  LOAD_TIMEOUT,
   newNotebook,
   openPanel,
   PANEL,
@@ -312,6 +315,212 @@ test.describe('Failing cells are fixed from their traceback', () => {
     await expect(output!).toContainText('AttributeError');
     await expect(fixButton(page, 1)).toBeVisible();
     await expect(entries).toHaveCount(1);
+  });
+
+  test('with the panel closed, the Fix button says a fix is on its way, then ready, and shows it', async ({
+    page
+  }) => {
+    // The model loads on the fix's request: the panel was never opened.
+    test.setTimeout(TEST_TIMEOUT + LOAD_TIMEOUT);
+    const LONG = 'total_of_all_the_measured_prices_in_the_table';
+    const failing = `${LONG} = sum(prcies)`;
+    await newNotebook(page, 'fix-closed.ipynb');
+    await setSetting(page, 'fixRounds', 3);
+    const panel = page.locator(PANEL);
+    await expect(panel).toBeHidden();
+
+    await page.notebook.setCell(0, 'code', 'prices = [1, 2, 3]');
+    expect(await page.notebook.runCell(0, { inplace: true })).toBe(true);
+    await page.notebook.addCell('code', failing);
+    expect(await page.notebook.enterCellEditingMode(1)).toBe(true);
+    await page.keyboard.press('Shift+Enter');
+    const output = page
+      .locator('.jp-NotebookPanel .jp-Notebook .jp-Cell')
+      .nth(1)
+      .locator('.jp-OutputArea-output');
+    await expect(output.first()).toContainText('NameError', {
+      timeout: RUN_TIMEOUT
+    });
+
+    // A proposal is being made: the button says so (its accessible name
+    // and tooltip too); the panel stays closed.
+    const button = fixButton(page, 1);
+    await expect(button).toHaveAttribute('data-state', 'fixing');
+    await expect(button).toHaveText('Fixing… round 1/3');
+    const fixing =
+      'The assistant is fixing this cell (round 1 of 3): show the fix in the assistant panel';
+    await expect(button).toHaveAttribute('aria-label', fixing);
+    await expect(button).toHaveAttribute('title', fixing);
+    await expect(panel).toBeHidden();
+    await button.screenshot({
+      path: test.info().outputPath('fixing-button.png'),
+      animations: 'disabled'
+    });
+
+    // The proposal is ready: the button says so; still no panel, and the
+    // focus stayed in the notebook.
+    await expect(button).toHaveAttribute('data-state', 'ready', {
+      timeout: LOAD_TIMEOUT + ANSWER_TIMEOUT
+    });
+    await expect(button).toHaveText('Fix ready');
+    const ready =
+      'A fix of this cell is ready: show it in the assistant panel to apply it';
+    await expect(button).toHaveAttribute('aria-label', ready);
+    await expect(button).toHaveAttribute('title', ready);
+    await expect(panel).toBeHidden();
+    expect(
+      await page.evaluate(
+        () => !!document.activeElement?.closest('.jp-NotebookPanel')
+      )
+    ).toBe(true);
+    expect(await cellSource(page, 1)).toBe(failing);
+    await page
+      .locator('.jp-NotebookPanel .jp-Notebook .jp-Cell')
+      .nth(1)
+      .screenshot({ path: test.info().outputPath('fix-ready-button.png') });
+
+    // A click opens the panel at that fix: no new fix starts.
+    await button.click();
+    await expect(panel).toBeVisible();
+    const entries = fixEntries(page);
+    await expect(entries).toHaveCount(1);
+    const entry = entries.first();
+    await expect(entry).toHaveAttribute('data-state', 'proposed');
+    test.info().annotations.push({
+      type: 'proposal',
+      description: (await entry.textContent()) ?? ''
+    });
+    expect(fixMessages.filter(line => / sent fix /.test(line))).toHaveLength(1);
+
+    // The long line wraps, and the changed word is marked and in view,
+    // inside the panel and inside the diff.
+    const diff = entry.locator('.jp-oci-diff').first();
+    await expect(diff.locator('del').filter({ hasText: 'prcies' })).toHaveCount(
+      1
+    );
+    const word = diff.locator('ins').filter({ hasText: /^prices$/ });
+    await expect(word).toHaveCount(1);
+    await expect(word).toBeInViewport({ ratio: 1 });
+    await expect(entry.locator('.jp-oci-fix-apply-run')).toBeInViewport();
+    const box = (await word.boundingBox())!;
+    for (const container of [panel, diff]) {
+      const outer = (await container.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(outer.x);
+      expect(box.y).toBeGreaterThanOrEqual(outer.y);
+      expect(box.x + box.width).toBeLessThanOrEqual(outer.x + outer.width);
+      expect(box.y + box.height).toBeLessThanOrEqual(outer.y + outer.height);
+    }
+    // Nothing to scroll sideways.
+    expect(
+      await diff.evaluate(node => node.scrollWidth <= node.clientWidth)
+    ).toBe(true);
+    await panel.screenshot({
+      path: test.info().outputPath('fix-panel-diff.png')
+    });
+  });
+
+  test('a fix whose cause lay in an earlier cell is made there with Apply in cell 1 & run', async ({
+    page
+  }) => {
+    // A proposal, its run, maybe a second round; then two cells run.
+    test.setTimeout(TEST_TIMEOUT + ANSWER_TIMEOUT);
+    const NORMALIZE =
+      'def normalize(names):\n    cleaned = [n.strip().title() for n in names]';
+    const RAW = "raw = [' b', 'a']";
+    const USE = 'names = sorted(normalize(raw))\nprint(names)';
+    await newNotebook(page, 'fix-cause.ipynb');
+    await openPanel(page);
+    await page.notebook.setCell(0, 'code', 'pass');
+    await page.notebook.addCell('code', RAW);
+    await page.notebook.addCell('code', USE);
+    // Written through the model: the editor would indent the typed lines.
+    await page.evaluate(source => {
+      const widget = window.jupyterapp.shell.currentWidget as any;
+      widget.content.model.cells.get(0).sharedModel.setSource(source);
+    }, NORMALIZE);
+    expect(await cellSources(page)).toEqual([NORMALIZE, RAW, USE]);
+
+    // Run all: the third cell fails (normalize returns None).
+    await page.notebook.run();
+    const output = page
+      .locator('.jp-NotebookPanel .jp-Notebook .jp-Cell')
+      .nth(2)
+      .locator('.jp-OutputArea-output');
+    await expect(output.first()).toContainText('TypeError', {
+      timeout: RUN_TIMEOUT
+    });
+
+    const entries = fixEntries(page);
+    await expect(entries).toHaveCount(1, { timeout: 30_000 });
+    const entry = entries.first();
+    await expect(entry).toHaveAttribute('data-state', 'proposed', {
+      timeout: ANSWER_TIMEOUT
+    });
+    test.info().annotations.push({
+      type: 'proposal',
+      description: (await entry.textContent()) ?? ''
+    });
+    await entry.locator('.jp-oci-fix-apply-run').click();
+    await expect(entry).toHaveAttribute('data-state', 'fixed', {
+      timeout: ANSWER_TIMEOUT
+    });
+    test.info().annotations.push({
+      type: 'outcome',
+      description: (await entry.textContent()) ?? ''
+    });
+    // The fix redefines normalize in the failing cell; the cause was cell 1.
+    expect(await cellSource(page, 2)).toContain('def normalize');
+    await expect(entry.locator('.jp-oci-fix-cause')).toHaveAttribute(
+      'data-cell',
+      '1'
+    );
+    await expect(entry.locator('.jp-oci-fix-cause-link')).toHaveText(
+      'Go to cell 1'
+    );
+
+    // The offer: cell 1's diff adds the return.
+    const repair = entry.locator('.jp-oci-fix-repair');
+    await expect(repair).toHaveAttribute('data-status', 'offered');
+    await expect(repair.locator('.jp-oci-fix-repair-title')).toHaveText(
+      'Make this repair in cell 1 instead'
+    );
+    await expect(
+      repair
+        .locator('.jp-oci-diff')
+        .first()
+        .locator('.jp-oci-diff-add')
+        .filter({ hasText: 'return' })
+    ).not.toHaveCount(0);
+    await repair.screenshot({
+      path: test.info().outputPath('fix-cause-repair.png')
+    });
+    const apply = repair.locator('.jp-oci-fix-repair-apply');
+    await expect(apply).toHaveText('Apply in cell 1 & run');
+    await apply.click();
+
+    await expect(repair).toHaveAttribute('data-status', 'applied', {
+      timeout: RUN_TIMEOUT
+    });
+    await expect(repair.locator('.jp-oci-fix-repair-message')).toHaveText(
+      'Made the repair in cell 1: it and this cell ran without error.'
+    );
+    // Cell 1 returns, cell 3 is what the user wrote, and it prints the names.
+    const [first, second, third] = await cellSources(page);
+    expect(first).toContain('return');
+    expect(first).toContain('def normalize(names):');
+    expect(second).toBe(RAW);
+    expect(third).toBe(USE);
+    await expect(output.first()).toHaveText("['A', 'B']");
+    await expect(fixButton(page, 2)).toHaveCount(0);
+    // The note and its link stay.
+    await expect(entry.locator('.jp-oci-fix-cause-link')).toHaveText(
+      'Go to cell 1'
+    );
+
+    // Undo: both cells as they were before the fix.
+    await entry.locator('.jp-oci-fix-undo').click();
+    await expect.poll(() => cellSources(page)).toEqual([NORMALIZE, RAW, USE]);
+    await expect(repair).toHaveAttribute('data-status', 'offered');
   });
 
   test('with autoFix off a failure only shows the Fix button until it is clicked', async ({
