@@ -22,12 +22,21 @@ def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_the_authorizer_is_asked_for_every_route(jp_fetch: Any, jp_ws_fetch: Any) -> None:
-    for method, route in (("GET", "status"), ("POST", "load")):
+    routes = [
+        ("GET", "status", {}),
+        ("POST", "load", {}),
+        ("GET", "models", {}),
+        ("POST", "models", {}),
+        ("DELETE", "models", {}),
+        ("GET", "conversations", {"path": "a.ipynb"}),
+        ("PUT", "conversations", {"path": "a.ipynb"}),
+        ("DELETE", "conversations", {"path": "a.ipynb"}),
+    ]
+    for method, route, params in routes:
+        body = {"body": '{"model": "qwen2.5-coder-0.5b", "entries": []}'} if method in ("POST", "PUT") else {}
         with pytest.raises(HTTPClientError) as refused:
-            await jp_fetch(
-                "api", "opencodeinterpreter", route, method=method, **({"body": ""} if method == "POST" else {})
-            )
-        assert refused.value.code == 403
+            await jp_fetch("api", "opencodeinterpreter", route, method=method, params=params, **body)
+        assert refused.value.code == 403, (method, route)
     with pytest.raises(HTTPClientError) as refused:
         await jp_ws_fetch("api", "opencodeinterpreter", "chat")
     assert refused.value.code == 403
