@@ -3,7 +3,7 @@
  * (a run it does not accept is followed by the next round), and the cells
  * below that passed before the fix and fail since.
  */
-import { notAccepted } from '../loop/fix';
+import { notAccepted } from '../loop/fixrounds';
 import {
   ERROR,
   FakeTarget,

@@ -2,7 +2,7 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { describeStatus, endpointHost, shortModelName } from '../chat/status';
-import { describeHeader } from '../widgets/ChatView';
+import { describeHeader } from '../widgets/Header';
 import { makeStatus } from './fakes';
 
 const trans = nullTranslator.load('opencodeinterpreter_lab');

@@ -1,9 +1,10 @@
 /**
  * The chat model: the conversation the panel shows and what the user can do
  * in it. It sends messages (as chats or tasks) and owns the parts that do
- * the rest, each in its own module: the notebook context of the next
- * message (`context`), running and inserting code (`runner`), and the loop
- * sessions of fixes and tasks (`fixes`, `tasks`). Views render it and call
+ * the rest, each in its own module: the answer being generated (`answers`),
+ * the notebook context of the next message (`context`), running and
+ * inserting code (`runner`), and the loop sessions of fixes and tasks
+ * (`fixes`, `tasks`). Views render it and call
  * it; they hold no logic of their own.
  */
 import { UUID } from '@lumino/coreutils';
@@ -12,11 +13,10 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { AssistantClient } from '../api/client';
 import { errorMessage } from '../api/errors';
-import { ChatStream, tokensPerSecond } from '../api/streams';
 import type { ICellContext } from '../notebook/context';
 import type { INotebookBridge } from '../notebook/types';
-import type { IChatMessage, IDoneMessage, IStatus } from '../protocol';
-import { extractCodeBlocks } from './codeblocks';
+import type { IChatMessage, IStatus } from '../protocol';
+import { ChatAnswers } from './answers';
 import { ContextModel, NO_ACTIVE_CELL } from './context';
 import { Conversation, IChatEntry, IRevealRequest } from './conversation';
 import { FixSessions } from './fixes';
@@ -47,6 +47,7 @@ export class ChatModel implements IDisposable {
       notebook: this.notebook,
       settings
     };
+    this._answers = new ChatAnswers(parts);
     this.context = new ContextModel(parts);
     this.runner = new CodeRunner({
       ...parts,
@@ -122,7 +123,7 @@ export class ChatModel implements IDisposable {
    * Whether an answer is being generated or a task runs.
    */
   get busy(): boolean {
-    return this._current !== null || this.taskRunning;
+    return this._answers.streaming || this.taskRunning;
   }
 
   /**
@@ -264,23 +265,7 @@ export class ChatModel implements IDisposable {
     this._conversation.clearNotes();
     const user = this._userEntry(content, options.context);
     const messages = this.buildMessages([...this.messages, user]);
-    const answer: IChatEntry = {
-      id: UUID.uuid4(),
-      role: 'assistant',
-      content: '',
-      state: 'streaming'
-    };
-    const stream = this.client.chat({
-      messages,
-      maxTokens: this._settings.maxTokens,
-      temperature: this._settings.temperature
-    });
-    this._current = { stream, entryId: answer.id };
-    stream.tokenReceived.connect(this._onToken, this);
-    stream.finished.then(
-      done => this._onDone(stream, done),
-      (error: unknown) => this._onFailed(stream, error)
-    );
+    const answer = this._answers.start(messages);
     this._conversation.add([user, answer]);
     return true;
   }
@@ -335,7 +320,7 @@ export class ChatModel implements IDisposable {
    * conversation. A cell of the task that runs is not interrupted.
    */
   cancel(): void {
-    this._current?.stream.cancel();
+    this._answers.cancel();
     this.tasks.active()?.stop();
   }
 
@@ -369,9 +354,7 @@ export class ChatModel implements IDisposable {
    * Forget the conversation, stopping any answer being generated.
    */
   clear(): void {
-    const current = this._current;
-    this._current = null;
-    current?.stream.cancel();
+    this._answers.forget();
     this.fixes.clear();
     this.tasks.clear();
     this.runner.forget();
@@ -403,8 +386,7 @@ export class ChatModel implements IDisposable {
     }
     this._isDisposed = true;
     this._sync?.dispose();
-    this._current?.stream.cancel();
-    this._current = null;
+    this._answers.dispose();
     this.fixes.dispose();
     this.tasks.dispose();
     this.runner.dispose();
@@ -432,46 +414,6 @@ export class ChatModel implements IDisposable {
     };
   }
 
-  private _onToken(stream: ChatStream, text: string): void {
-    const current = this._current;
-    if (!current || current.stream !== stream) {
-      return;
-    }
-    this._conversation.update(current.entryId, entry => ({
-      ...entry,
-      content: entry.content + text
-    }));
-  }
-
-  private _onDone(stream: ChatStream, done: IDoneMessage): void {
-    const current = this._current;
-    if (this._isDisposed || !current || current.stream !== stream) {
-      return;
-    }
-    this._current = null;
-    const speed = tokensPerSecond(done);
-    this._conversation.recordSpeed(speed);
-    this._conversation.update(current.entryId, entry => ({
-      ...entry,
-      state: done.cancelled ? 'cancelled' : 'complete',
-      tokensPerSecond: speed,
-      codeBlocks: extractCodeBlocks(entry.content)
-    }));
-  }
-
-  private _onFailed(stream: ChatStream, error: unknown): void {
-    const current = this._current;
-    if (this._isDisposed || !current || current.stream !== stream) {
-      return;
-    }
-    this._current = null;
-    this._conversation.update(current.entryId, entry => ({
-      ...entry,
-      state: 'error',
-      error: errorMessage(error)
-    }));
-  }
-
   private _onServerError(_: AssistantClient, message: string): void {
     this._conversation.setError(message);
   }
@@ -484,7 +426,8 @@ export class ChatModel implements IDisposable {
 
   private _conversation = new Conversation();
   private _settings: IChatSettings = { ...DEFAULT_SETTINGS };
-  private _current: { stream: ChatStream; entryId: string } | null = null;
+  /** The answer being generated. */
+  private _answers: ChatAnswers;
   private _sync: ConversationSync | null = null;
   private _taskMode = false;
   private _started = false;

@@ -8,28 +8,12 @@
  */
 import type { CodeCell, ICodeCellModel } from '@jupyterlab/cells';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { ISignal } from '@lumino/signaling';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
-import type { FixStatus } from '../loop/fix';
 import { hasErrorOutput } from './cells';
-import type { INotebookPanelLike } from './types';
+import type { IFixProgress, INotebookPanelLike } from './types';
 
-/**
- * What a button reads of a fix (a `FixSession` is one).
- */
-export interface IFixProgress {
-  /** The cell's key (its model's id). */
-  readonly target: { readonly key: string };
-  readonly state: { readonly status: FixStatus; readonly round: number };
-  /** The most rounds; null when not known. */
-  readonly maxRounds: number | null;
-  /** Emits after each change of `state`. */
-  readonly changed: ISignal<any, unknown>;
-  /** Emits when the fix is disposed (the conversation forgot it). */
-  readonly disposed: ISignal<any, void>;
-  readonly isDisposed: boolean;
-}
+export type { IFixProgress } from './types';
 
 /**
  * Where the fix of a cell stands, as its button says: none (or it ended

@@ -11,8 +11,8 @@ import type { Notebook } from '@jupyterlab/notebook';
 import type { KernelMessage } from '@jupyterlab/services';
 import type { ISignal } from '@lumino/signaling';
 
+import type { FixStatus } from '../loop/fixstate';
 import type { IFixTarget, ITaskNotebook } from '../loop/targets';
-import type { IFixProgress } from './fixbutton';
 
 /**
  * Where a cell the bridge wrote lives.
@@ -198,4 +198,20 @@ export interface ICellSnippet {
   readonly cellIndex: number;
   readonly cellType: 'code' | 'markdown' | 'raw';
   readonly source: string;
+}
+
+/**
+ * What a button reads of a fix (a `FixSession` is one).
+ */
+export interface IFixProgress {
+  /** The cell's key (its model's id). */
+  readonly target: { readonly key: string };
+  readonly state: { readonly status: FixStatus; readonly round: number };
+  /** The most rounds; null when not known. */
+  readonly maxRounds: number | null;
+  /** Emits after each change of `state`. */
+  readonly changed: ISignal<any, unknown>;
+  /** Emits when the fix is disposed (the conversation forgot it). */
+  readonly disposed: ISignal<any, void>;
+  readonly isDisposed: boolean;
 }

@@ -6,16 +6,9 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import {
-  FIX_STATUSES,
-  FixSession,
-  IFixCauseRepair,
-  IFixCauseState,
-  IFixRound,
-  IFixState,
-  notAccepted,
-  proposalProse
-} from '../loop/fix';
+import type { IFixCauseRepair, IFixCauseState } from '../loop/fixstate';
+import { FIX_STATUSES, FixSession, IFixRound, IFixState } from '../loop/fix';
+import { notAccepted, proposalProse } from '../loop/fixrounds';
 import type { IDiffLine } from '../loop/diff';
 import { IDiffRow, IWordSegment, diffRows } from '../loop/worddiff';
 import { noteText } from '../loop/rounds';

@@ -1,5 +1,7 @@
 export * from './ChatPanel';
 export * from './ChatView';
+export { describeHeader } from './Header';
+export type { IHeaderText } from './Header';
 export * from './FixView';
 export * from './MarkdownView';
 export * from './MessageView';
