@@ -334,6 +334,20 @@ test.describe('The panel writes, runs and reads cells in the live kernel', () =>
       'secret_number:'
     );
 
+    // With the speed shown, the header's controls still fit in the panel
+    // (in a narrow panel they wrap below the status, not under the sidebar).
+    const panelBox = await page.locator(PANEL).boundingBox();
+    for (const button of await page
+      .locator(PANEL)
+      .locator('.jp-oci-header button')
+      .all()) {
+      const box = await button.boundingBox();
+      expect(box && panelBox).toBeTruthy();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(
+        panelBox!.x + panelBox!.width
+      );
+    }
+
     await setSetting(page, 'includeKernelVariables', true);
     // The summary is read with a silent request when the setting turns on;
     // the panel shows no sign of it: wait for the kernel's reply.
