@@ -11,14 +11,13 @@ export interface IDiffLine {
 }
 
 /**
- * The lines of `before` and `after` as a diff: the longest common
- * subsequence of lines is kept, the rest removed or added; removed lines come
- * before the added lines that replace them.
+ * How many leading and trailing items `a` and `b` share (the tail never
+ * overlaps the head): what a diff keeps as it is before comparing the rest.
  */
-export function diffLines(before: string, after: string): IDiffLine[] {
-  const a = splitLines(before);
-  const b = splitLines(after);
-  // Common head and tail are kept as they are.
+export function commonEnds<T>(
+  a: ReadonlyArray<T>,
+  b: ReadonlyArray<T>
+): [number, number] {
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) {
     head++;
@@ -31,6 +30,19 @@ export function diffLines(before: string, after: string): IDiffLine[] {
   ) {
     tail++;
   }
+  return [head, tail];
+}
+
+/**
+ * The lines of `before` and `after` as a diff: the longest common
+ * subsequence of lines is kept, the rest removed or added; removed lines come
+ * before the added lines that replace them.
+ */
+export function diffLines(before: string, after: string): IDiffLine[] {
+  const a = splitLines(before);
+  const b = splitLines(after);
+  // Common head and tail are kept as they are.
+  const [head, tail] = commonEnds(a, b);
   const x = a.slice(head, a.length - tail);
   const y = b.slice(head, b.length - tail);
   const n = x.length;

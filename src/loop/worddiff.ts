@@ -5,6 +5,7 @@
  * them, so that a change at the end of a long line stands out. Pure
  * functions.
  */
+import { commonEnds } from './diff';
 import type { IDiffLine } from './diff';
 
 /**
@@ -52,18 +53,7 @@ const TOKEN = /[\p{L}\p{N}_]+|\s+|[^\p{L}\p{N}_\s]/gu;
 export function diffWords(before: string, after: string): IWordDiff | null {
   const a = before.match(TOKEN) ?? [];
   const b = after.match(TOKEN) ?? [];
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) {
-    head++;
-  }
-  let tail = 0;
-  while (
-    tail < a.length - head &&
-    tail < b.length - head &&
-    a[a.length - 1 - tail] === b[b.length - 1 - tail]
-  ) {
-    tail++;
-  }
+  const [head, tail] = commonEnds(a, b);
   const x = a.slice(head, a.length - tail);
   const y = b.slice(head, b.length - tail);
   const [keptX, keptY] =
