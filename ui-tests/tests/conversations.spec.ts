@@ -29,9 +29,10 @@ async function reopen(
   await page.mainFrame().goto(page.url());
   await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
   await page.waitForFunction(() => !!(window as any).jupyterapp);
+  // Until the workspace is restored, a notebook it reopens is not open yet.
+  await page.evaluate(() => (window as any).jupyterapp.restored);
   if (!(await page.notebook.isOpen(name))) {
-    await page.filebrowser.openDirectory(tmpPath);
-    await page.notebook.open(name);
+    await page.notebook.openByPath(`${tmpPath}/${name}`);
   }
   await page.notebook.activate(name);
 }
