@@ -11,6 +11,7 @@ import asyncio
 import http.server
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -267,6 +268,27 @@ async def test_a_server_error_mid_stream_is_named_after_the_text_already_sent() 
         with pytest.raises(EngineError, match="failed mid-answer: CUDA out of memory"):
             await listen()
         assert pieces == ["Hel"]
+    finally:
+        server.shutdown()
+        await engine.close()
+
+
+class _Silent(_FailsMidStream):
+    """Lists a model, then never answers a chat."""
+
+    def do_POST(self) -> None:
+        time.sleep(3)
+
+
+async def test_a_server_that_does_not_answer_in_time_is_named() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Silent)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    engine = RemoteEngine(RemoteConfig(f"http://127.0.0.1:{server.server_address[1]}/v1", timeout=0.5))
+    generation = engine.generate([{"role": "user", "content": "hi"}], max_tokens=8, temperature=0)
+    try:
+        with pytest.raises(EngineError, match=r"No answer from the model server at .* within 0.5 s"):
+            _ = [piece async for piece in generation]
+        assert engine.status.state == "error"
     finally:
         server.shutdown()
         await engine.close()
