@@ -131,7 +131,7 @@ class RemoteEngine:
         where = self.config.endpoint
         self._board.update(state="loading", progress=None, message=f"Connecting to {where}")
         try:
-            models = [model async for model in self._client().models.list()]
+            models = [model async for model in self._connected().client.models.list()]
         except Exception as e:
             self._explain(e, probing=True)  # sets the status to error with the reason
             return
@@ -153,10 +153,11 @@ class RemoteEngine:
         log.error("OpenCodeInterpreter model server: %s", reason)
         self._board.update(state="error", progress=None, message=reason)
 
-    def _client(self) -> openai.AsyncOpenAI:
+    def _connected(self) -> _Connection:
+        """The client and concurrency limit of the running event loop."""
         if self._connection is None or self._connection.loop is not asyncio.get_running_loop():
             self._connection = _Connection(self.config)
-        return self._connection.client
+        return self._connection
 
     # ---- generation ---------------------------------------------------------------------------------------------
     def generate(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float) -> Generation:
@@ -171,9 +172,7 @@ class RemoteEngine:
     async def _run(self, generation: Generation) -> None:
         """Serve one request from start to end, always finishing its stream."""
         try:
-            self._client()
-            assert self._connection is not None
-            async with self._connection.slots:
+            async with self._connected().slots:
                 await self.ready()
                 await self._stream(generation)
         except asyncio.CancelledError:
@@ -194,7 +193,7 @@ class RemoteEngine:
         first_token_at = last_token_at = 0.0
         pieces = 0
         complete = False
-        stream = await self._client().chat.completions.create(
+        stream = await self._connected().client.chat.completions.create(
             model=self._model,
             messages=cast("list[ChatCompletionMessageParam]", list(generation.messages)),
             max_tokens=generation.max_tokens,

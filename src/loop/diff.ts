@@ -34,6 +34,31 @@ export function commonEnds<T>(
 }
 
 /**
+ * `lcs[i][j]`: the length of the longest common subsequence of `x[i:]` and
+ * `y[j:]` (what both diffs walk to choose between keeping, removing, adding).
+ */
+export function lcsTable<T>(
+  x: ReadonlyArray<T>,
+  y: ReadonlyArray<T>
+): number[][] {
+  const n = x.length;
+  const m = y.length;
+  const lcs: number[][] = [];
+  for (let i = 0; i <= n; i++) {
+    lcs.push(new Array<number>(m + 1).fill(0));
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i][j] =
+        x[i] === y[j]
+          ? lcs[i + 1][j + 1] + 1
+          : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  return lcs;
+}
+
+/**
  * The lines of `before` and `after` as a diff: the longest common
  * subsequence of lines is kept, the rest removed or added; removed lines come
  * before the added lines that replace them.
@@ -47,19 +72,7 @@ export function diffLines(before: string, after: string): IDiffLine[] {
   const y = b.slice(head, b.length - tail);
   const n = x.length;
   const m = y.length;
-  // lcs[i][j]: length of the LCS of x[i:] and y[j:].
-  const lcs: number[][] = [];
-  for (let i = 0; i <= n; i++) {
-    lcs.push(new Array<number>(m + 1).fill(0));
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i][j] =
-        x[i] === y[j]
-          ? lcs[i + 1][j + 1] + 1
-          : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-    }
-  }
+  const lcs = lcsTable(x, y);
   const result: IDiffLine[] = a
     .slice(0, head)
     .map(text => ({ kind: 'same', text }));

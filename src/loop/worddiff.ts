@@ -5,7 +5,7 @@
  * them, so that a change at the end of a long line stands out. Pure
  * functions.
  */
-import { commonEnds } from './diff';
+import { commonEnds, lcsTable } from './diff';
 import type { IDiffLine } from './diff';
 
 /**
@@ -120,19 +120,7 @@ function none(length: number): boolean[] {
 function commonTokens(x: string[], y: string[]): [boolean[], boolean[]] {
   const n = x.length;
   const m = y.length;
-  // lcs[i][j]: length of the LCS of x[i:] and y[j:].
-  const lcs: number[][] = [];
-  for (let i = 0; i <= n; i++) {
-    lcs.push(new Array<number>(m + 1).fill(0));
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i][j] =
-        x[i] === y[j]
-          ? lcs[i + 1][j + 1] + 1
-          : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-    }
-  }
+  const lcs = lcsTable(x, y);
   const keptX = none(n);
   const keptY = none(m);
   let i = 0;
