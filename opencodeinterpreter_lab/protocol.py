@@ -21,6 +21,8 @@ generated schema)."""
 MAX_TEMPERATURE = 2.0
 MAX_FIX_ROUNDS = 10
 MAX_TASK_ROUNDS = 20
+MAX_COMPLETION_TEXT = 1_000_000
+MAX_COMPLETION_LINES = 20
 
 
 class ProtocolError(ValueError):
@@ -83,6 +85,25 @@ class TaskRequest(BaseModel):
     temperature: float | None = Field(default=None, ge=0.0, le=MAX_TEMPERATURE)
 
 
+class CompleteRequest(BaseModel):
+    """Ask for an inline completion at a cursor: the server streams the ghost text as ``token``s, then ``done``.
+    A client cancels the previous one when the user types on (the server also does, on a newer request)."""
+
+    type: Literal["complete"]
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    prefix: str = Field(max_length=MAX_COMPLETION_TEXT, description="The code before the cursor, in its cell.")
+    suffix: str = Field(default="", max_length=MAX_COMPLETION_TEXT, description="The code after the cursor.")
+    context: list[str] = Field(
+        default=[], max_length=500, description="Sources of the cells above, in order (nearest last)."
+    )
+    max_lines: int = Field(default=3, ge=1, le=MAX_COMPLETION_LINES)
+    model: str = Field(
+        default="auto",
+        max_length=MAX_ID_LENGTH,
+        description="Which model completes: auto, chat (the chat model) or a catalog key.",
+    )
+
+
 class ExecutionResultMessage(BaseModel):
     """What running a proposal in the live kernel produced."""
 
@@ -94,10 +115,10 @@ class ExecutionResultMessage(BaseModel):
     message: str = ""
 
 
-ClientRequest = ChatRequest | CancelRequest | FixRequest | TaskRequest | ExecutionResultMessage
+ClientRequest = ChatRequest | CancelRequest | FixRequest | TaskRequest | CompleteRequest | ExecutionResultMessage
 ClientMessage = Annotated[ClientRequest, Field(discriminator="type")]
 _client_message: TypeAdapter[ClientRequest] = TypeAdapter(ClientMessage)
-_TYPES = ("chat", "cancel", "fix", "task", "execution_result")
+_TYPES = ("chat", "cancel", "fix", "task", "complete", "execution_result")
 
 
 def parse_client_message(raw: str | bytes) -> ClientRequest:

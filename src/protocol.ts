@@ -159,6 +159,26 @@ export interface ITaskRequest {
 }
 
 /**
+ * Ask for an inline completion at a cursor: the server streams the ghost
+ * text as `token`s, then `done`. Cancel the previous one when the user types on
+ * (the server also cancels it on a newer request).
+ */
+export interface ICompleteRequest {
+  type: 'complete';
+  id: string;
+  /** The code before the cursor, in its cell (at most 1,000,000 characters). */
+  prefix: string;
+  /** The code after the cursor; default none. */
+  suffix?: string;
+  /** Sources of the cells above, in order, nearest last (at most 500). */
+  context?: string[];
+  /** 1..20; default 3. */
+  max_lines?: number;
+  /** Which model completes: `auto` (default), `chat` or a catalog key. */
+  model?: string;
+}
+
+/**
  * How the run of a proposal ended.
  */
 export type ExecutionStatus = 'ok' | 'error' | 'timeout' | 'dead';
@@ -186,6 +206,7 @@ export type ClientMessage =
   | ICancelRequest
   | IFixRequest
   | ITaskRequest
+  | ICompleteRequest
   | IExecutionResultRequest;
 
 /* ------------------------------ server → client ------------------------------ */

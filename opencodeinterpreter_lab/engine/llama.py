@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .base import ChatMessage, EngineError, EngineStatus, Generation, StatusBoard, StatusListener
+from .gate import CpuGate
 from .models import ModelChoice, ModelError, resolve_model
 
 if TYPE_CHECKING:
@@ -62,8 +63,10 @@ class EngineConfig:
 class LlamaEngine:
     """The in-process engine (see the module's docstring)."""
 
-    def __init__(self, config: EngineConfig) -> None:
+    def __init__(self, config: EngineConfig, gate: CpuGate | None = None) -> None:
         self.config = config
+        self._gate = gate or CpuGate()
+        """Inline completions share the CPU: this engine's worker yields to them at token boundaries."""
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opencodeinterpreter-engine")
         self._lock = threading.Lock()  # guards _load_pending and _in_flight
         self._load_pending = False
@@ -190,6 +193,7 @@ class LlamaEngine:
         # generate() call reuses the cached prefix and evaluates only the next chunk.
         cached = _common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
         for end in range(cached + PREFILL_CHUNK, len(prompt) - 1, PREFILL_CHUNK):
+            self._gate.wait_turn()
             if generation.cancelled:
                 return
             next(llama.generate(prompt[:end], temp=0.0))
@@ -211,6 +215,7 @@ class LlamaEngine:
                 generation._put(text)
             if generation.usage.completion_tokens >= max_tokens:
                 break
+            self._gate.wait_turn()
         if tail := decoder.decode(b"", final=True):
             generation._put(tail)
         if generation.usage.completion_tokens > 1:

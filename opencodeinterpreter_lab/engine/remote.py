@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -162,19 +162,29 @@ class RemoteEngine:
     # ---- generation ---------------------------------------------------------------------------------------------
     def generate(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float) -> Generation:
         """Start a streamed chat completion; iterate the result for its text pieces."""
-        loop = asyncio.get_running_loop()
-        generation = Generation(messages=messages, max_tokens=max_tokens, temperature=temperature, loop=loop)
-        task = loop.create_task(self._run(generation))
+        generation = Generation(
+            messages=messages, max_tokens=max_tokens, temperature=temperature, loop=asyncio.get_running_loop()
+        )
+        return self._start(generation, self._stream(generation))
+
+    def fill(self, prompt: str, max_tokens: int) -> Generation:
+        """Start a streamed plain-text completion of ``prompt`` as it is (e.g. a fill-in-the-middle prompt with
+        the model's own special tokens), greedy; iterate the result for its text pieces."""
+        generation = Generation(messages=(), max_tokens=max_tokens, temperature=0.0, loop=asyncio.get_running_loop())
+        return self._start(generation, self._stream_text(generation, prompt))
+
+    def _start(self, generation: Generation, stream: Coroutine[Any, Any, None]) -> Generation:
+        task = generation.loop.create_task(self._run(generation, stream))
         generation.on_cancel = task.cancel
         self._in_flight.add(generation)
         return generation
 
-    async def _run(self, generation: Generation) -> None:
+    async def _run(self, generation: Generation, stream: Coroutine[Any, Any, None]) -> None:
         """Serve one request from start to end, always finishing its stream."""
         try:
             async with self._connected().slots:
                 await self.ready()
-                await self._stream(generation)
+                await stream
         except asyncio.CancelledError:
             pass  # cancelled: the stream is closed, the server stops
         except EngineError as e:
@@ -185,8 +195,23 @@ class RemoteEngine:
                 log.exception("Remote generation failed")
             generation._put(EngineError(reason))
         finally:
+            stream.close()  # never awaited when cancelled before it started
             self._in_flight.discard(generation)
             generation._finish()
+
+    async def _stream_text(self, generation: Generation, prompt: str) -> None:
+        started = time.perf_counter()
+        stream = await self._connected().client.completions.create(
+            model=self._model, prompt=prompt, max_tokens=generation.max_tokens, temperature=0.0, stream=True
+        )
+        async with stream:
+            async for chunk in stream:
+                for choice in chunk.choices or ():
+                    if choice.text:
+                        if not generation.usage.completion_tokens:
+                            generation.timings.first_token_s = time.perf_counter() - started
+                        generation.usage.completion_tokens += 1
+                        generation._put(choice.text)
 
     async def _stream(self, generation: Generation) -> None:
         started = time.perf_counter()

@@ -14,8 +14,10 @@ from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, List, Unicode, default
 
+from ..completion.service import InlineCompletions
 from ..engine.base import Engine
 from ..engine.catalog import HUB_PREFIX, REMOTE_PREFIX, ModelOption, file_option, hub_option
+from ..engine.gate import CpuGate
 from ..engine.llama import EngineConfig, LlamaEngine
 from ..engine.models import CATALOG, DEFAULT_MODEL, ModelChoice, ModelSource, choose_model
 from ..engine.remote import RemoteConfig, RemoteEngine, config_problem
@@ -61,6 +63,12 @@ class OpenCodeInterpreter(ExtensionApp):
         True,
         config=True,
         help="Let users switch the model from the panel (the model picker). False hides it and its route refuses.",
+    )
+    inline_completions = Bool(
+        True,
+        config=True,
+        help="Serve inline completions (ghost text in the editor). Users turn them off in JupyterLab's settings; "
+        "False turns them off for everyone (and frees the CPU and memory a completion model takes).",
     )
     model_choices = List(
         Unicode(),
@@ -138,11 +146,15 @@ class OpenCodeInterpreter(ExtensionApp):
     engine: Engine
     picker: ModelPicker
 
+    gate: CpuGate
+    """Chat and inline completions share the CPU: completions go first (see engine/gate.py)."""
+    completions: InlineCompletions | None
+
     def create_engine(self) -> Engine:
         """The engine the configuration asks for; a refused configuration gives an engine that says why."""
         if self.base_url and not self.configuration_problem():
             return RemoteEngine(self.remote_config())
-        return LlamaEngine(self.engine_config())
+        return LlamaEngine(self.engine_config(), self.gate)
 
     def configuration_problem(self) -> str:
         """Why the engine settings contradict each other, in one sentence, or ``""``."""
@@ -198,7 +210,7 @@ class OpenCodeInterpreter(ExtensionApp):
             return RemoteEngine(replace(self.remote_config(), model=option.key.removeprefix(REMOTE_PREFIX)))
         source: ModelSource = "path" if option.source == "path" else "hub" if option.source == "hub" else "embedded"
         model = ModelChoice(name=option.name, source=source, path=path)
-        return LlamaEngine(replace(self.engine_config(), model=model))
+        return LlamaEngine(replace(self.engine_config(), model=model), self.gate)
 
     def picker_settings(self) -> PickerSettings:
         cache_dir = Path(self.cache_dir).expanduser()
@@ -230,8 +242,14 @@ class OpenCodeInterpreter(ExtensionApp):
             self.log.error("OpenCodeInterpreter: configuration refused: %s", problem)
         # Cheap: the model is loaded, or the server first asked, on first use.
         settings = self.picker_settings()
+        self.gate = CpuGate()
         switchable = SwitchableEngine(self.create_engine(), self.current_model_key(), settings.speeds)
         self.engine = switchable
+        self.completions = (
+            InlineCompletions(switchable, self.gate, settings.cache_dir, self.n_threads)
+            if self.inline_completions
+            else None
+        )
         switcher = ModelSwitcher(switchable, self.build_engine, settings.cache_dir)
         self.picker = ModelPicker(switchable, switcher, settings)
         self.conversations = ConversationStore(
@@ -274,6 +292,8 @@ class OpenCodeInterpreter(ExtensionApp):
                 events.remove_listener(schema_id=CONTENTS_EVENTS, listener=self._on_contents_event)
         except Exception as e:  # never raise while stopping
             self.log.debug("OpenCodeInterpreter: contents listener already gone: %s", e)
+        if self.completions is not None:
+            await self.completions.close()
         await self.picker.switcher.close()
         await self.picker.engine.close()
         if self.engine is not self.picker.engine:  # replaced from outside (tests)

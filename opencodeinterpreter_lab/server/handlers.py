@@ -187,7 +187,9 @@ class ChatWebSocket(_AssistantHandler, WebSocketMixin, JupyterHandler, websocket
     def open(self, *args: Any, **kwargs: Any) -> None:
         super().open(*args, **kwargs)
         kernels = self._kernel_reader if self._may_read_kernels else None
-        self._session = ChatSession(self.engine, self.assistant.generation_defaults, self._send, kernels)
+        self._session = ChatSession(
+            self.engine, self.assistant.generation_defaults, self._send, kernels, self.assistant.completions
+        )
         self._unsubscribe = self.engine.subscribe(self._on_status)
         self._on_status(self.engine.status)
 

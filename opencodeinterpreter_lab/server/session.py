@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import protocol as wire
+from ..completion.prompt import CompletionRequest
+from ..completion.service import InlineCompletions
 from ..engine.base import ChatMessage, Engine, EngineError, Timings, Usage
 from ..loop.causefix import CauseFix, fix_in_cause
 from ..loop.cells import cause_cell
@@ -23,6 +25,7 @@ from ..protocol import (
     CancelRequest,
     ChatRequest,
     ClientRequest,
+    CompleteRequest,
     ExecutionResultMessage,
     FixRequest,
     ProtocolError,
@@ -88,13 +91,21 @@ KernelReaders = Callable[[str], LiveKernelReader | None]
 
 class ChatSession:
     def __init__(
-        self, engine: Engine, defaults: GenerationDefaults, send: Send, kernels: KernelReaders | None = None
+        self,
+        engine: Engine,
+        defaults: GenerationDefaults,
+        send: Send,
+        kernels: KernelReaders | None = None,
+        completions: InlineCompletions | None = None,
     ) -> None:
         self._engine = engine
         self._defaults = defaults
         self._send = send
         self._kernels = kernels
+        self._completions = completions
         self._requests: dict[str, _Request] = {}
+        self._completion = ""
+        """The id of the latest inline completion: a newer one makes it stale."""
 
     def handle(self, raw: str | bytes) -> None:
         """Act on one client message; problems are answered with an ``error`` message, never raised."""
@@ -120,6 +131,8 @@ class ChatSession:
             self._start_chat(message)
         elif isinstance(message, TaskRequest):
             self._start_task(message)
+        elif isinstance(message, CompleteRequest):
+            self._start_completion(message)
         else:
             self._start_fix(message)
 
@@ -150,6 +163,22 @@ class ChatSession:
             return _done(request.id, generation.usage, generation.timings, generation.cancelled)
 
         self._track(request.id, relay(), generation.cancel)
+
+    # ---- inline completions -----------------------------------------------------------------------------------
+    def _start_completion(self, request: CompleteRequest) -> None:
+        self.cancel(self._completion)  # the user typed on: the older suggestion is stale
+        self._completion = request.id
+        completions = self._completions
+        wanted = CompletionRequest(request.prefix, request.suffix, tuple(request.context), request.max_lines)
+
+        async def relay() -> Json:
+            if completions is None:
+                raise EngineError("Inline completions are not available on this server.")
+            async for text in completions.ghost_text(wanted, request.model):
+                self._send(_token(request.id, text))
+            return _done(request.id, Usage(), Timings(), cancelled=False)
+
+        self._track(request.id, relay())
 
     # ---- loops that run code in the live notebook ----------------------------------------------------------------
     def _start_fix(self, request: FixRequest) -> None:

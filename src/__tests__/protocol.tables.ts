@@ -15,6 +15,7 @@ import * as P from '../protocol';
  */
 export interface IModels {
   CancelRequest: P.ICancelRequest;
+  CompleteRequest: P.ICompleteRequest;
   ChatRequest: P.IChatRequest;
   ConversationDocument: P.IConversationDocument;
   ConversationUpdate: P.IConversationUpdate;
@@ -174,6 +175,15 @@ export const KEYS: { [N in ModelName]: KeyKinds<IModels[N]> } = {
     answer: 'required',
     transcript: 'required'
   },
+  CompleteRequest: {
+    type: 'required',
+    id: 'required',
+    prefix: 'required',
+    suffix: 'optional',
+    context: 'optional',
+    max_lines: 'optional',
+    model: 'optional'
+  },
   TaskRequest: {
     type: 'required',
     id: 'required',
@@ -202,6 +212,7 @@ export const NULLABLE: {
 } = {
   CancelRequest: {},
   ChatRequest: { max_tokens: true, temperature: true },
+  CompleteRequest: {},
   ConversationDocument: {},
   ConversationUpdate: {},
   ModelList: { preparing: true },
@@ -232,6 +243,7 @@ export const CLIENT_TYPES: Record<P.ClientMessage['type'], ModelName> = {
   cancel: 'CancelRequest',
   fix: 'FixRequest',
   task: 'TaskRequest',
+  complete: 'CompleteRequest',
   execution_result: 'ExecutionResultMessage'
 };
 
@@ -546,6 +558,18 @@ export const FIXTURES: {
   TaskOutcome: {
     minimal: taskOutcome,
     full: { ...taskOutcome, transcript: [] }
+  },
+  CompleteRequest: {
+    minimal: { type: 'complete', id: 'r1', prefix: 'x = ' },
+    full: {
+      type: 'complete',
+      id: 'r1',
+      prefix: 'x = ',
+      suffix: '\nprint(x)',
+      context: ['import numpy as np'],
+      max_lines: 20,
+      model: 'chat'
+    }
   },
   TaskRequest: {
     minimal: { type: 'task', id: 'r1', messages: [message] },

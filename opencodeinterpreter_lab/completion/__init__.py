@@ -1,0 +1,1 @@
+"""Inline completions: fill-in-the-middle prompts, the completers that serve them, and their scheduling."""
