@@ -14,6 +14,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import ValidationError
 from tornado import web, websocket
 
+from ..completion.service import InlineCompletions
 from ..engine.switch import SwitchInProgress
 from ..protocol import ConversationUpdate, ModelSwitch, Status, StatusMessage, wire
 from .conversations import ConversationStore, InvalidPath
@@ -35,6 +36,7 @@ class Assistant(Protocol):
     conversations: ConversationStore
     picker: ModelPicker
     model_picker: bool
+    completions: InlineCompletions | None
 
     @property
     def generation_defaults(self) -> GenerationDefaults: ...
