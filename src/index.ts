@@ -9,6 +9,7 @@ import {
   ICommandPalette,
   showDialog
 } from '@jupyterlab/apputils';
+import { ICompletionProviderManager } from '@jupyterlab/completer';
 import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -24,6 +25,7 @@ import { AssistantClient } from './api/client';
 import { ConversationsAPI } from './api/conversations';
 import { addCommands } from './commands';
 import { ChatModel } from './chat/model';
+import { AssistantInlineProvider } from './completion/provider';
 import { IChatSettings } from './chat/settings';
 import { NotebookBridge } from './notebook/bridge';
 import { CurrentNotebook } from './notebook/current';
@@ -49,6 +51,8 @@ export * from './chat/status';
 export * from './chat/store';
 export * from './chat/tasks';
 export * from './chat/transcript';
+export * from './completion/input';
+export * from './completion/provider';
 export * from './loop/diff';
 export * from './loop/fix';
 export * from './loop/fixrounds';
@@ -89,7 +93,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     ISettingRegistry,
     ITranslator,
-    INotebookTracker
+    INotebookTracker,
+    ICompletionProviderManager
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -99,7 +104,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
-    notebookTracker: INotebookTracker | null
+    notebookTracker: INotebookTracker | null,
+    completionManager: ICompletionProviderManager | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(
       'opencodeinterpreter_lab'
@@ -107,6 +113,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const client = new AssistantClient({
       serverSettings: app.serviceManager.serverSettings
     });
+    // Ghost text in code cells and Python files (JupyterLab's inline completer).
+    completionManager?.registerInlineProvider(
+      new AssistantInlineProvider(client, trans)
+    );
     const notebook = notebookTracker
       ? new NotebookBridge({
           tracker: notebookTracker,

@@ -19,7 +19,12 @@ import {
 } from '../protocol';
 import { ChatError } from './errors';
 import * as requests from './requests';
-import { chatRequest, fixRequest, taskRequest } from './requests';
+import {
+  chatRequest,
+  completeRequest,
+  fixRequest,
+  taskRequest
+} from './requests';
 import { requestStatus } from './rest';
 import { ChatStream, FixStream, LoopStream, TaskStream } from './streams';
 import { RequestWatchdog } from './watchdog';
@@ -123,6 +128,16 @@ export class AssistantClient implements IDisposable {
     }
     this._clearReconnectTimer();
     this._open();
+  }
+
+  /**
+   * Ask for an inline completion: the stream's tokens are the ghost text.
+   * Cancel it when the user types on.
+   */
+  complete(options: AssistantClient.ICompleteOptions): ChatStream {
+    const stream = this._newStream(id => new ChatStream(id, this._cancel));
+    this._send(completeRequest(stream.id, options));
+    return stream;
   }
 
   /**
@@ -485,6 +500,7 @@ export namespace AssistantClient {
   }
 
   export type IChatOptions = requests.IChatOptions;
+  export type ICompleteOptions = requests.ICompleteOptions;
   export type IFixOptions = requests.IFixOptions;
   export type ITaskOptions = requests.ITaskOptions;
 }

@@ -7,6 +7,7 @@
 import {
   IChatMessage,
   IChatRequest,
+  ICompleteRequest,
   IFixCell,
   IFixRequest,
   ITaskRequest
@@ -57,6 +58,46 @@ export interface ITaskOptions extends ISamplingOptions {
   maxRounds?: number | null;
   /** The kernel's language. */
   language?: string;
+}
+
+/**
+ * A `complete` request: an inline completion at a cursor.
+ */
+export interface ICompleteOptions {
+  /** The code before the cursor, in its cell or file. */
+  prefix: string;
+  /** The code after the cursor. */
+  suffix?: string;
+  /** Sources of the cells above, nearest last. */
+  context?: ReadonlyArray<string>;
+  /** Sent as `max_lines`. */
+  maxLines?: number | null;
+  /** `auto`, `chat` or a catalog key; null: the server's default. */
+  model?: string | null;
+}
+
+export function completeRequest(
+  id: string,
+  options: ICompleteOptions
+): ICompleteRequest {
+  const message: ICompleteRequest = {
+    type: 'complete',
+    id,
+    prefix: options.prefix
+  };
+  if (options.suffix) {
+    message.suffix = options.suffix;
+  }
+  if (options.context?.length) {
+    message.context = [...options.context];
+  }
+  if (isSet(options.maxLines)) {
+    message.max_lines = options.maxLines;
+  }
+  if (isSet(options.model)) {
+    message.model = options.model;
+  }
+  return message;
 }
 
 export function chatRequest(id: string, options: IChatOptions): IChatRequest {
