@@ -34,10 +34,18 @@ PREFILL_CHUNK = 32
 
 class LocalCompleter:
     def __init__(
-        self, model: ModelChoice, cache_dir: Path, gate: CpuGate, n_threads: int = 0, n_ctx: int = 2048
+        self,
+        model: ModelChoice,
+        cache_dir: Path,
+        gate: CpuGate,
+        n_threads: int = 0,
+        n_ctx: int = 2048,
+        n_gpu_layers: int = 0,
     ) -> None:
         self.model = model
-        self._config = EngineConfig(model=model, cache_dir=cache_dir, n_ctx=n_ctx, n_threads=n_threads)
+        self._config = EngineConfig(
+            model=model, cache_dir=cache_dir, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers
+        )
         self._gate = gate
         self._budget = Budget(prefix_tokens=min(1024, n_ctx // 2))
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opencodeinterpreter-completer")

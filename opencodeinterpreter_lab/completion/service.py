@@ -18,7 +18,7 @@ from ..engine.base import Engine, Generation
 from ..engine.catalog import local_options
 from ..engine.gate import CpuGate
 from ..engine.llama import LlamaEngine
-from ..engine.models import CATALOG, ModelChoice, choose_model
+from ..engine.models import DEFAULT_MODEL, ModelChoice, choose_model
 from ..engine.remote import RemoteEngine
 from ..engine.switch import SwitchableEngine
 from .local import LocalCompleter
@@ -48,11 +48,14 @@ Completer = LocalCompleter | RemoteCompleter
 
 
 class InlineCompletions:
-    def __init__(self, chat: SwitchableEngine, gate: CpuGate, cache_dir: Path, n_threads: int = 0) -> None:
+    def __init__(
+        self, chat: SwitchableEngine, gate: CpuGate, cache_dir: Path, n_threads: int = 0, n_gpu_layers: int = 0
+    ) -> None:
         self._chat = chat
         self._gate = gate
         self._cache_dir = cache_dir
         self._n_threads = n_threads
+        self._n_gpu_layers = n_gpu_layers
         self._completer: Completer | None = None
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -98,7 +101,9 @@ class InlineCompletions:
             self._completer = RemoteCompleter(wanted)
         else:
             log.info("Inline completions from %s", wanted.name)
-            self._completer = LocalCompleter(wanted, self._cache_dir, self._gate, self._n_threads)
+            self._completer = LocalCompleter(
+                wanted, self._cache_dir, self._gate, self._n_threads, n_gpu_layers=self._n_gpu_layers
+            )
         return self._completer
 
     def _small_model(self) -> ModelChoice | None:
@@ -119,6 +124,5 @@ class InlineCompletions:
 
 
 def _local_choice(chat: Engine) -> ModelChoice:
-    if isinstance(chat, LlamaEngine):
-        return chat.config.model
-    return choose_model(model=next(iter(CATALOG)))  # not reached: the chat engine is local or remote
+    """The chat model's file, for a context of the completer's own (the default model for other engines)."""
+    return chat.config.model if isinstance(chat, LlamaEngine) else choose_model(model=DEFAULT_MODEL)

@@ -246,7 +246,7 @@ class OpenCodeInterpreter(ExtensionApp):
         switchable = SwitchableEngine(self.create_engine(), self.current_model_key(), settings.speeds)
         self.engine = switchable
         self.completions = (
-            InlineCompletions(switchable, self.gate, settings.cache_dir, self.n_threads)
+            InlineCompletions(switchable, self.gate, settings.cache_dir, self.n_threads, self.n_gpu_layers)
             if self.inline_completions
             else None
         )
