@@ -6,7 +6,9 @@
   ``--base-url``, through the extension vs directly from a remote server, one chat and 8 at once);
 - ``bench fix``: fix rate and latency of the fix loop on the built-in failing cells;
 - ``bench notebooks``: the headless fixer on whole broken notebooks: failing cells before and after, regressions;
-- ``bench humaneval``: HumanEval pass@1 in one mode: single answers, self-feedback or oracle feedback.
+- ``bench humaneval``: HumanEval pass@1 in one mode: single answers, self-feedback or oracle feedback;
+- ``bench infill``: HumanEval single-line infilling with the inline completer: pass rate, exact match, latency;
+- ``bench complete``: inline completion latency while typing a cell, idle and while a chat streams.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .engine.models import CATALOG, DEFAULT_MODEL, ModelError, resolve_model
+
+SMALL_MODEL = "qwen2.5-coder-0.5b"
+"""The inline completions' model when it is installed (``auto``)."""
 
 if TYPE_CHECKING:
     from .engine.base import Engine
@@ -160,6 +165,32 @@ def _cmd_bench_humaneval(args: argparse.Namespace) -> int:
     return main(_engine(args), args.mode, args.rounds, args.limit, args.stride, output)
 
 
+def _cmd_bench_infill(args: argparse.Namespace) -> int:
+    from .bench.infill import main
+
+    app = _configured_app(argparse.Namespace(threads=args.threads))  # the cache and threads; --model is ours
+    results = Path(args.results) if args.results else None
+    return main(
+        args.model,
+        Path(app.cache_dir).expanduser(),
+        app.n_threads,
+        args.limit,
+        args.stride,
+        args.lines_per_problem,
+        results,
+    )
+
+
+def _cmd_bench_complete(args: argparse.Namespace) -> int:
+    from .bench.completion import main
+
+    app = _configured_app(argparse.Namespace(threads=args.threads))  # the cache and threads; --model is ours
+    results = Path(args.results) if args.results else None
+    return main(
+        args.model, args.chat_model, Path(app.cache_dir).expanduser(), app.n_threads, args.requests, args.runs, results
+    )
+
+
 def _engine(args: argparse.Namespace) -> Engine:
     """The engine the server would use (in-process or remote), with the command line's choices."""
     app = _configured_app(args)
@@ -275,6 +306,32 @@ def build_parser() -> argparse.ArgumentParser:
     humaneval.add_argument("--stride", type=int, default=1, help="every K-th problem: a fixed subset (default 1)")
     _add_model_options(humaneval, results="problem")
     humaneval.set_defaults(run=_cmd_bench_humaneval)
+    infill = which.add_parser(
+        "infill", help="HumanEval single-line infilling with the inline completer: pass rate, exact match, latency"
+    )
+    infill.add_argument("--model", default=SMALL_MODEL, choices=sorted(CATALOG), help=f"(default {SMALL_MODEL})")
+    infill.add_argument("--limit", type=int, help="only the first N problems (after --stride)")
+    infill.add_argument("--stride", type=int, default=1, help="every K-th problem: a fixed subset (default 1)")
+    infill.add_argument(
+        "--lines-per-problem", type=int, help="mask only N evenly spaced lines of each solution (default: every line)"
+    )
+    infill.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
+    infill.add_argument("--results", help="write per-case results as JSON lines here")
+    infill.set_defaults(run=_cmd_bench_infill)
+    complete = which.add_parser(
+        "complete", help="inline completion latency while a cell is typed, idle and while a chat answer streams"
+    )
+    complete.add_argument(
+        "--model", default="auto", help="completion model: auto, chat or a catalog key (default auto)"
+    )
+    complete.add_argument(
+        "--chat-model", default=DEFAULT_MODEL, choices=sorted(CATALOG), help=f"(default {DEFAULT_MODEL})"
+    )
+    complete.add_argument("--requests", type=int, default=30, help="pauses that ask for a suggestion (default 30)")
+    complete.add_argument("--runs", type=int, default=3, help="passes of the whole sequence (default 3)")
+    complete.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all CPUs)")
+    complete.add_argument("--results", help="write per-request results as JSON lines here")
+    complete.set_defaults(run=_cmd_bench_complete)
     return parser
 
 
