@@ -72,35 +72,30 @@ def build_prompt(
     budget: Budget = Budget(),
     count: TokenCounter = estimate_tokens,
 ) -> FimPrompt:
-    """The prompt for a cursor between ``prefix`` and ``suffix`` in a cell below ``cells_above``."""
-    prefix = _strip_specials(prefix[-MAX_CELL_CHARS:])
-    suffix = _strip_specials(suffix[:MAX_CELL_CHARS])
-    suffix = _keep_head(suffix, budget.suffix_tokens, count)
-    own = _keep_tail(prefix, budget.prefix_tokens, count)
-    room = budget.prefix_tokens - count(own)
-    context: list[str] = []
-    for cell in reversed(cells_above):  # nearest first, whole cells only
-        block = f"{CELL_MARK}\n{_strip_specials(cell[:MAX_CELL_CHARS]).rstrip()}\n\n"
-        cost = count(block)
-        if cost > room:
-            break
-        context.insert(0, block)
-        room -= cost
-    mark = f"{CELL_MARK}\n" if context else ""
-    return FimPrompt(prefix="".join(context) + mark + own, suffix=suffix)
+    """The prompt for a cursor between ``prefix`` and ``suffix`` in a cell below ``cells_above``.
 
-
-def _keep_tail(text: str, tokens: int, count: TokenCounter) -> str:
-    """The end of ``text`` within ``tokens``, cut at a line start (so that the cut moves only now and then)."""
-    if count(text) <= tokens:
-        return text
-    text = text[-tokens * CHARS_PER_TOKEN * 2 :]  # bound the counting work on a huge cell
-    lines = text.splitlines(keepends=True)[1:]  # the first line may be cut in the middle
-    while lines and count("".join(lines)) > tokens:
-        lines.pop(0)
-    if lines:
-        return "".join(lines)
-    return text[-tokens * CHARS_PER_TOKEN :]  # one huge line: cut inside it
+    What does not fit is dropped from the top, whole cells first, then whole lines of the cell itself, in steps of
+    a quarter of the budget: the start of the prompt then stays put while the user types a few hundred tokens (or
+    moves on to the next cell), and llama.cpp keeps reusing what it evaluated.
+    """
+    suffix = _keep_head(_strip_specials(suffix[:MAX_CELL_CHARS]), budget.suffix_tokens, count)
+    own = _strip_specials(prefix[-MAX_CELL_CHARS:])
+    blocks = [f"{CELL_MARK}\n{_strip_specials(cell[:MAX_CELL_CHARS]).rstrip()}\n\n" for cell in cells_above]
+    if blocks:
+        blocks.append(f"{CELL_MARK}\n")
+    blocks.extend(own.splitlines(keepends=True) or [""])
+    costs = [count(block) for block in blocks]
+    start, excess = 0, sum(costs) - budget.prefix_tokens
+    if excess > 0:
+        step = max(1, budget.prefix_tokens // 4)
+        cut = -(-excess // step) * step
+        while start < len(blocks) - 1 and cut > 0:  # the cursor's own line always stays
+            cut -= costs[start]
+            start += 1
+    kept = "".join(blocks[start:])
+    if count(kept) > budget.prefix_tokens:  # one huge line
+        kept = kept[-budget.prefix_tokens * CHARS_PER_TOKEN :]
+    return FimPrompt(prefix=kept, suffix=suffix)
 
 
 def _keep_head(text: str, tokens: int, count: TokenCounter) -> str:
