@@ -98,10 +98,6 @@ def test_special_tokens_in_user_text_are_stripped() -> None:
     assert 'marker = ""' in prompt.text and "hi" in prompt.text, "only the tokens go, the user's text stays"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="prompt.py _strip_specials: one regex pass, so '<|fim_<|x|>middle|>' leaves '<|fim_middle|>' behind",
-)
 def test_special_tokens_hidden_inside_others_are_stripped_too() -> None:
     prompt = build_prompt('a = "<|fim_<|x|>middle|>"\nb = <|endo<|im_end|>ftext|>', "")
     assert SPECIAL.findall(prompt.text) == [FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE]
@@ -142,13 +138,6 @@ def test_a_5_mb_cell_builds_fast_and_within_budget(shape: str) -> None:
     assert len(prompt.text) < 20_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="prompt.py build_prompt tokenizes every huge cell above and the cell's own prefix in full up to "
-    "MAX_CELL_CHARS (800k-1M characters here), and each of their lines in a call of its own (up to 200k calls), "
-    "though at most ~1k tokens are kept: 0.5-2.5 s per keystroke with the 0.5B's tokenizer on two cores, while "
-    "the completer holds the CPU gate and the chat waits",
-)
 @pytest.mark.parametrize("shape", HUGE_CELLS)
 def test_a_huge_cell_costs_the_tokenizer_work_in_proportion_to_the_budget(shape: str) -> None:
     huge = HUGE_CELLS[shape]
@@ -250,21 +239,8 @@ def test_the_middle_ends_at_a_stop_token(stop: str) -> None:
         ("\nprint(x)\n", ["a", " = [", "\n    1,", "\n", "    2,\n", "]\n", "print(", "x)", "\n"]),
         ("", ["if x:\n", "    ", "y = 1\n", "    z = 2\n", "w = 3\n"]),
         ("", ["x = 1\n", f"{CELL_MARK}\n", "y"]),
-        pytest.param(
-            "",
-            ["x = 1\n", "#", " %%", "\n", "y = 2"],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="prompt.py MiddleTrimmer._release shows a partial line that turns into '# %%' "
-                "(it holds back only a possible repeat of the suffix's next line), then cuts it: the client "
-                "already shows '\\n# %%'",
-            ),
-        ),
-        pytest.param(
-            "",
-            ["x = 1\n", "# %%"],
-            marks=pytest.mark.xfail(strict=True, reason="the same: a '# %%' line ended by the model's end"),
-        ),
+        ("", ["x = 1\n", "#", " %%", "\n", "y = 2"]),
+        ("", ["x = 1\n", "# %%"]),
     ],
 )
 def test_what_was_shown_is_never_taken_back(suffix: str, pieces: list[str]) -> None:

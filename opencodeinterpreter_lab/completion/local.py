@@ -72,8 +72,9 @@ class LocalCompleter:
         try:
             if not generation.cancelled:
                 llama = self._loaded()
+                prompt = self._tokenized_prompt(llama, request)  # before taking the CPU from the chat
                 with self._gate.urgent():
-                    self._fill(llama, generation, request)
+                    self._fill(llama, generation, prompt)
         except EngineError as e:
             generation._put(e)
         except Exception as e:  # never let the worker die with a request unanswered
@@ -97,10 +98,7 @@ class LocalCompleter:
                 raise EngineError(self._problem) from None
         return self._llama
 
-    def _fill(self, llama: Llama, generation: Generation, request: CompletionRequest) -> None:
-        from llama_cpp import llama_cpp
-
-        started = time.perf_counter()
+    def _tokenized_prompt(self, llama: Llama, request: CompletionRequest) -> list[int]:
         fim = build_prompt(
             request.prefix,
             request.suffix,
@@ -108,7 +106,13 @@ class LocalCompleter:
             self._budget,
             count=lambda text: len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)),
         )
-        prompt = llama.tokenize(fim.text.encode("utf-8"), add_bos=False, special=True)
+        tokens: list[int] = llama.tokenize(fim.text.encode("utf-8"), add_bos=False, special=True)
+        return tokens
+
+    def _fill(self, llama: Llama, generation: Generation, prompt: list[int]) -> None:
+        from llama_cpp import llama_cpp
+
+        started = time.perf_counter()
         generation.usage.prompt_tokens = len(prompt)
         cached = _common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
         for end in range(cached + PREFILL_CHUNK, len(prompt) - 1, PREFILL_CHUNK):
@@ -130,7 +134,7 @@ class LocalCompleter:
             generation.usage.completion_tokens += 1
             if piece := decoder.decode(llama.detokenize([token], special=True)):
                 generation._put(piece)
-            if generation.usage.completion_tokens >= request.max_tokens:
+            if generation.usage.completion_tokens >= generation.max_tokens:
                 break
 
     async def close(self) -> None:

@@ -23,8 +23,6 @@ CELL_MARK = "# %%"
 
 CHARS_PER_TOKEN = 3
 """A conservative estimate for code, used before anything is tokenized (and by engines without a tokenizer)."""
-MAX_CELL_CHARS = 200_000
-"""Cells beyond this are cut before any work: a huge cell costs no more than a big one."""
 
 TokenCounter = Callable[[str], int]
 
@@ -76,14 +74,21 @@ def build_prompt(
 
     What does not fit is dropped from the top, whole cells first, then whole lines of the cell itself, in steps of
     a quarter of the budget: the start of the prompt then stays put while the user types a few hundred tokens (or
-    moves on to the next cell), and llama.cpp keeps reusing what it evaluated.
+    moves on to the next cell), and llama.cpp keeps reusing what it evaluated. Only text near the cursor (twice the
+    budget, in characters) is ever tokenized, so a huge cell costs no more than a big one.
     """
-    suffix = _keep_head(_strip_specials(suffix[:MAX_CELL_CHARS]), budget.suffix_tokens, count)
-    own = _strip_specials(prefix[-MAX_CELL_CHARS:])
-    blocks = [f"{CELL_MARK}\n{_strip_specials(cell[:MAX_CELL_CHARS]).rstrip()}\n\n" for cell in cells_above]
+    window = budget.prefix_tokens * CHARS_PER_TOKEN * 2
+    suffix = _keep_head(
+        _strip_specials(suffix[: budget.suffix_tokens * CHARS_PER_TOKEN * 2]), budget.suffix_tokens, count
+    )
+    own = _strip_specials(_tail_lines(prefix, window))
+    *_, indent = own.rpartition("\n")
+    if not indent.strip():  # the cursor after an indentation: the model writes it itself (see typed_indent)
+        own = own[: len(own) - len(indent)]
+    blocks = [f"{CELL_MARK}\n{cell.rstrip()}\n\n" for cell in _nearest_cells(cells_above, window)]
     if blocks:
         blocks.append(f"{CELL_MARK}\n")
-    blocks.extend(own.splitlines(keepends=True) or [""])
+    blocks.extend(_lines(own))
     costs = [count(block) for block in blocks]
     start, excess = 0, sum(costs) - budget.prefix_tokens
     if excess > 0:
@@ -96,6 +101,50 @@ def build_prompt(
     if count(kept) > budget.prefix_tokens:  # one huge line
         kept = kept[-budget.prefix_tokens * CHARS_PER_TOKEN :]
     return FimPrompt(prefix=kept, suffix=suffix)
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text``, blank ones joined to the line after them (fewer pieces to count)."""
+    lines: list[str] = []
+    pending = ""
+    for line in text.splitlines(keepends=True):
+        pending += line
+        if line.strip():
+            lines.append(pending)
+            pending = ""
+    if pending or not lines:
+        lines.append(pending)
+    return lines
+
+
+def typed_indent(prefix: str) -> str:
+    """The indentation the user already typed on the cursor's line (JupyterLab indents after ``:``): the prompt
+    leaves it out, because the model writes indentation together with the code, and the ghost text then leaves it
+    out of what the model wrote."""
+    *_, last_line = prefix.rpartition("\n")
+    return last_line if not last_line.strip() else ""
+
+
+def _tail_lines(text: str, chars: int) -> str:
+    """The end of ``text`` in about ``chars``, from a line start that moves in steps (stable while typing)."""
+    if len(text) <= chars:
+        return text
+    step = max(1, chars // 4)
+    drop = -(-(len(text) - chars) // step) * step
+    rest = text[drop:]
+    first_break = rest.find("\n")
+    return rest[first_break + 1 :] if 0 <= first_break < len(rest) - 1 else rest
+
+
+def _nearest_cells(cells: Sequence[str], chars: int) -> list[str]:
+    """The cells nearest the cursor (the last ones) that fit in ``chars`` together, whole, in their order."""
+    kept: list[str] = []
+    for cell in reversed(cells):
+        if len(cell) > chars:
+            break
+        kept.insert(0, _strip_specials(cell))
+        chars -= len(cell)
+    return kept
 
 
 def _keep_head(text: str, tokens: int, count: TokenCounter) -> str:
@@ -112,8 +161,11 @@ _SPECIAL = re.compile(r"<\|[a-z_]+\|>")
 
 
 def _strip_specials(text: str) -> str:
-    """User text never reaches the model as control tokens (a cell that mentions ``<|fim_middle|>``)."""
-    return _SPECIAL.sub("", text)
+    """User text never reaches the model as control tokens (a cell that mentions ``<|fim_middle|>``, even as
+    ``<|fim_<|x|>middle|>``)."""
+    while (stripped := _SPECIAL.sub("", text)) != text:
+        text = stripped
+    return text
 
 
 def looks_binary(text: str) -> bool:
@@ -131,8 +183,10 @@ class MiddleTrimmer:
     model's pieces; it returns what may be shown so far (never more than it will keep: trailing blanks, and a line
     that may yet turn out to be the repeat, are held back) and turns ``done`` once nothing more is wanted."""
 
-    def __init__(self, suffix: str, max_lines: int) -> None:
+    def __init__(self, suffix: str, max_lines: int, indent: str = "") -> None:
         self.max_lines = max(1, max_lines)
+        self._indent = indent
+        """Indentation the user typed and the prompt left out (:func:`typed_indent`): not shown again."""
         self._next_line = next((line.strip() for line in suffix.splitlines() if line.strip()), "")
         self.text = ""
         self.done = False
@@ -144,6 +198,10 @@ class MiddleTrimmer:
         for stop in STOP_TEXTS:
             if stop in piece:
                 piece, self.done = piece[: piece.index(stop)], True
+        while self._indent and piece and piece[0] == self._indent[0]:
+            piece, self._indent = piece[1:], self._indent[1:]
+        if piece:
+            self._indent = ""  # the model indents otherwise: keep what it wrote
         self.text += piece
         lines = self.text.split("\n")
         for i, line in enumerate(lines[:-1] if not self.done else lines):
@@ -166,8 +224,9 @@ class MiddleTrimmer:
         visible = self.text
         last_break = visible.rfind("\n")
         partial = visible[last_break + 1 :].strip()
-        if not self.done and last_break >= 0 and partial and self._next_line.startswith(partial):
-            visible = visible[:last_break]  # this line may be the repeat of the code below
+        endings = (self._next_line, CELL_MARK) if self._next_line else (CELL_MARK,)
+        if not self.done and last_break >= 0 and partial and any(end.startswith(partial) for end in endings):
+            visible = visible[:last_break]  # this line may yet be a repeat of the code below, or a new cell
         visible = visible.rstrip()
         new = visible[self._sent :]
         self._sent = max(self._sent, len(visible))

@@ -22,7 +22,7 @@ from ..engine.models import DEFAULT_MODEL, ModelChoice, choose_model
 from ..engine.remote import RemoteEngine
 from ..engine.switch import SwitchableEngine
 from .local import LocalCompleter
-from .prompt import CompletionRequest, MiddleTrimmer, build_prompt, looks_binary
+from .prompt import CompletionRequest, MiddleTrimmer, build_prompt, looks_binary, typed_indent
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class InlineCompletions:
                 await completer.ready()
             return
         generation = completer.fill(request)
-        trimmer = MiddleTrimmer(request.suffix, request.max_lines)
+        trimmer = MiddleTrimmer(request.suffix, request.max_lines, typed_indent(request.prefix))
         async for piece in generation:
             if shown := trimmer.feed(piece):
                 yield shown
