@@ -99,15 +99,28 @@ class LocalCompleter:
         return self._llama
 
     def _tokenized_prompt(self, llama: Llama, request: CompletionRequest) -> list[int]:
-        fim = build_prompt(
-            request.prefix,
-            request.suffix,
-            request.cells_above,
-            self._budget,
-            count=lambda text: len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)),
+        """The fill-in-the-middle prompt in the model's own FIM tokens, whatever the model (Qwen's, DeepSeek's…)."""
+        from llama_cpp import llama_cpp
+
+        vocab = llama._model.vocab
+        pre, suf, mid = (
+            fim(vocab)
+            for fim in (llama_cpp.llama_vocab_fim_pre, llama_cpp.llama_vocab_fim_suf, llama_cpp.llama_vocab_fim_mid)
         )
-        tokens: list[int] = llama.tokenize(fim.text.encode("utf-8"), add_bos=False, special=True)
-        return tokens
+        if min(pre, suf, mid) < 0:
+            raise EngineError(
+                f"{self.model.name} has no fill-in-the-middle tokens, so it cannot complete inline: choose another "
+                "model in the inline completer's settings (e.g. qwen2.5-coder-0.5b)."
+            )
+
+        def tokens(text: str) -> list[int]:
+            return llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+        fim = build_prompt(
+            request.prefix, request.suffix, request.cells_above, self._budget, count=lambda text: len(tokens(text))
+        )
+        bos = [llama.token_bos()] if llama_cpp.llama_vocab_get_add_bos(vocab) else []
+        return [*bos, pre, *tokens(fim.prefix), suf, *tokens(fim.suffix), mid]
 
     def _fill(self, llama: Llama, generation: Generation, prompt: list[int]) -> None:
         from llama_cpp import llama_cpp

@@ -1,8 +1,11 @@
 """Fill-in-the-middle prompts for inline completions, and the trimming of what the model fills in.
 
-Qwen2.5-Coder (and the FIM-trained coders after it) fill a hole marked with its own tokens, prefix first::
+FIM-trained coders fill a hole marked with their own special tokens, prefix first; in Qwen2.5-Coder's::
 
     <|fim_prefix|>{cells above}{code before the cursor}<|fim_suffix|>{code after the cursor}<|fim_middle|>
+
+(the in-process completer takes the three tokens from the GGUF's vocabulary, so DeepSeek-Coder's work too; a
+remote server gets this text, Qwen's spelling).
 
 The cells above go in front of the prefix as a percent-format script (``# %%`` between cells), which code models
 have seen plenty of. The prompt is bounded by a token budget: whole cells are dropped from the top first, then
