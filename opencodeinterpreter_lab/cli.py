@@ -21,9 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from .engine.models import CATALOG, DEFAULT_MODEL, ModelError, resolve_model
 
-SMALL_MODEL = "qwen2.5-coder-0.5b"
-"""The inline completions' model when it is installed (``auto``)."""
-
 if TYPE_CHECKING:
     from .engine.base import Engine
     from .engine.llama import EngineConfig
@@ -309,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     infill = which.add_parser(
         "infill", help="HumanEval single-line infilling with the inline completer: pass rate, exact match, latency"
     )
-    infill.add_argument("--model", default=SMALL_MODEL, choices=sorted(CATALOG), help=f"(default {SMALL_MODEL})")
+    infill.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(CATALOG), help=f"(default {DEFAULT_MODEL})")
     infill.add_argument("--limit", type=int, help="only the first N problems (after --stride)")
     infill.add_argument("--stride", type=int, default=1, help="every K-th problem: a fixed subset (default 1)")
     infill.add_argument(
@@ -322,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
         "complete", help="inline completion latency while a cell is typed, idle and while a chat answer streams"
     )
     complete.add_argument(
-        "--model", default="auto", help="completion model: auto, chat or a catalog key (default auto)"
+        "--model", default="chat", help="completion model: chat or a local model's catalog key (default chat)"
     )
     complete.add_argument(
         "--chat-model", default=DEFAULT_MODEL, choices=sorted(CATALOG), help=f"(default {DEFAULT_MODEL})"

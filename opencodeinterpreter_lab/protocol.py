@@ -98,9 +98,9 @@ class CompleteRequest(BaseModel):
     )
     max_lines: int = Field(default=3, ge=1, le=MAX_COMPLETION_LINES)
     model: str = Field(
-        default="auto",
+        default="chat",
         max_length=MAX_ID_LENGTH,
-        description="Which model completes: auto, chat (the chat model) or a catalog key.",
+        description="Which model completes: chat (the chat model, wherever it runs) or a local model's catalog key.",
     )
 
 

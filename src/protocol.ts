@@ -174,7 +174,7 @@ export interface ICompleteRequest {
   context?: string[];
   /** 1..20; default 3. */
   max_lines?: number;
-  /** Which model completes: `auto` (default), `chat` or a catalog key. */
+  /** Which model completes: `chat` (default: the chat model) or a local model's catalog key. */
   model?: string;
 }
 

@@ -1,9 +1,9 @@
 """Which completer serves inline completions, and the ghost text it streams.
 
-The user's setting names the model: ``auto`` (the default: the remote engine's model when the chat runs on a
-remote server, else the 0.5B when it is installed, else the chat model), ``chat`` (the chat model, in a context
-of its own), or a catalog key. The completer is built on first use and replaced when the setting or the chat model
-changes; only one is held at a time.
+The user's setting names the model: ``chat`` (the default: the chat model — on the remote server when the chat
+runs there, else the same GGUF in a small context of the completer's own) or a catalog key of a local model (e.g.
+the 0.5B: faster, but it fills far fewer lines right; see the README). The completer is built on first use and
+replaced when the setting or the chat model changes; only one is held at a time.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..engine.base import Engine, Generation
-from ..engine.catalog import local_options
 from ..engine.gate import CpuGate
 from ..engine.llama import LlamaEngine
 from ..engine.models import DEFAULT_MODEL, ModelChoice, choose_model
@@ -26,8 +25,7 @@ from .prompt import CompletionRequest, MiddleTrimmer, build_prompt, looks_binary
 
 log = logging.getLogger(__name__)
 
-SMALL_MODEL = "qwen2.5-coder-0.5b"
-AUTO, CHAT = "auto", "chat"
+CHAT = "chat"
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ class InlineCompletions:
         self._completer: Completer | None = None
         self._closing: set[asyncio.Task[None]] = set()
 
-    async def ghost_text(self, request: CompletionRequest, model: str = AUTO) -> AsyncIterator[str]:
+    async def ghost_text(self, request: CompletionRequest, model: str = CHAT) -> AsyncIterator[str]:
         """The suggestion's pieces, as they may be shown; nothing for text a completion cannot help with."""
         if looks_binary(request.prefix[-2000:] + request.suffix[:2000]):
             return
@@ -68,6 +66,8 @@ class InlineCompletions:
             if isinstance(completer, LocalCompleter):
                 await completer.ready()
             return
+        if self._gate.busy:  # a chat streams: one line costs it half as much as three (see the README)
+            request = replace(request, max_lines=1)
         generation = completer.fill(request)
         trimmer = MiddleTrimmer(request.suffix, request.max_lines, typed_indent(request.prefix))
         async for piece in generation:
@@ -82,10 +82,8 @@ class InlineCompletions:
     def _completer_for(self, model: str) -> Completer:
         chat = self._chat.current
         wanted: RemoteEngine | ModelChoice
-        if isinstance(chat, RemoteEngine) and model in (AUTO, CHAT):
+        if isinstance(chat, RemoteEngine) and model == CHAT:
             wanted = chat
-        elif model == AUTO:
-            wanted = self._small_model() or _local_choice(chat)
         elif model == CHAT:
             wanted = _local_choice(chat)
         else:
@@ -105,10 +103,6 @@ class InlineCompletions:
                 wanted, self._cache_dir, self._gate, self._n_threads, n_gpu_layers=self._n_gpu_layers
             )
         return self._completer
-
-    def _small_model(self) -> ModelChoice | None:
-        option = next((o for o in local_options(self._cache_dir) if o.key == SMALL_MODEL), None)
-        return option.choice() if option is not None and option.present else None
 
     def _retire(self, completer: Completer) -> None:
         task = asyncio.get_running_loop().create_task(completer.close())

@@ -17,6 +17,23 @@ class CpuGate:
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._urgent = 0
+        self._background = 0
+
+    @property
+    def busy(self) -> bool:
+        """Whether a chat (or fix, or task) is generating: completions then keep short, to cost it little."""
+        return self._background > 0
+
+    @contextmanager
+    def background(self) -> Iterator[None]:
+        """Mark a chat generation, which yields to completions at its token boundaries (:meth:`wait_turn`)."""
+        with self._changed:
+            self._background += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._background -= 1
 
     @contextmanager
     def urgent(self) -> Iterator[None]:

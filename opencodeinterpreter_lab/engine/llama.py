@@ -164,7 +164,9 @@ class LlamaEngine:
         """Worker thread: serve one request from start to end, always finishing its stream."""
         try:
             if not generation.cancelled:
-                self._stream(self._ensure_loaded(), generation)
+                llama = self._ensure_loaded()
+                with self._gate.background():
+                    self._stream(llama, generation)
         except EngineError as e:
             generation._put(e)
         except Exception as e:  # never let the worker die with a request unanswered

@@ -76,24 +76,24 @@ describe('AssistantInlineProvider', () => {
     expect(provider.identifier).toBe('opencodeinterpreter-lab:inline');
     expect(provider.schema.default).toMatchObject({
       maxLines: 3,
-      model: 'auto',
+      model: 'chat',
       debouncerDelay: 250
     });
   });
 
   it('warms the model up once per model when enabled', () => {
-    provider.configure({ enabled: true, maxLines: 2, model: 'auto' });
-    provider.configure({ enabled: true, maxLines: 4, model: 'auto' });
+    provider.configure({ enabled: true, maxLines: 2, model: 'chat' });
+    provider.configure({ enabled: true, maxLines: 4, model: 'chat' });
     const warmups = FakeWebSocket.last.messages.filter(
       m => m.type === 'complete'
     );
     expect(warmups).toEqual([
-      expect.objectContaining({ prefix: '', model: 'auto' })
+      expect.objectContaining({ prefix: '', model: 'chat' })
     ]);
   });
 
   it('does not warm up when disabled', () => {
-    provider.configure({ enabled: false, maxLines: 2, model: 'auto' });
+    provider.configure({ enabled: false, maxLines: 2, model: 'chat' });
     expect(FakeWebSocket.last.messages).toEqual([]);
   });
 
@@ -128,7 +128,7 @@ describe('AssistantInlineProvider', () => {
   });
 
   it('cancels the stale suggestion when the user types on', async () => {
-    provider.configure({ enabled: false, maxLines: 2, model: 'auto' });
+    provider.configure({ enabled: false, maxLines: 2, model: 'chat' });
     const first = await provider.fetch(request('import num'), context);
     await provider.fetch(request('import nump'), context);
     expect(FakeWebSocket.last.messages).toContainEqual({
@@ -138,7 +138,7 @@ describe('AssistantInlineProvider', () => {
   });
 
   it('ends quietly, with what it had, when the request fails', async () => {
-    provider.configure({ enabled: false, maxLines: 2, model: 'auto' });
+    provider.configure({ enabled: false, maxLines: 2, model: 'chat' });
     const list = await provider.fetch(request('x = '), context);
     const token = list.items[0].token!;
     const reading = (async () => {

@@ -72,7 +72,7 @@ export interface ICompleteOptions {
   context?: ReadonlyArray<string>;
   /** Sent as `max_lines`. */
   maxLines?: number | null;
-  /** `auto`, `chat` or a catalog key; null: the server's default. */
+  /** `chat` or a local model's catalog key; null: the server's default. */
   model?: string | null;
 }
 

@@ -30,7 +30,7 @@ export interface IInlineSettings {
 
 export const DEFAULT_INLINE_SETTINGS: IInlineSettings = {
   maxLines: 3,
-  model: 'auto'
+  model: 'chat'
 };
 
 export class AssistantInlineProvider implements IInlineCompletionProvider {
@@ -55,7 +55,7 @@ export class AssistantInlineProvider implements IInlineCompletionProvider {
         model: {
           title: trans.__('Model'),
           description: trans.__(
-            'Which model completes: "auto" (the remote server’s model when the assistant uses one, else the 0.5B when installed, else the chat model), "chat" (the chat model) or a catalog key such as "qwen2.5-coder-0.5b".'
+            'Which model completes: "chat" (the chat model, wherever it runs: the best suggestions) or the catalog key of a local model, e.g. "qwen2.5-coder-0.5b" (faster and lighter on a busy CPU, but it fills far fewer lines right; pip install opencodeinterpreter_lab[small-model]).'
           ),
           type: 'string'
         }

@@ -1,7 +1,7 @@
 /**
  * Inline completions (ghost text) in a notebook: browser tests of the
  * assistant's provider in JupyterLab's inline completer, against the real
- * local completion model (auto: the Qwen2.5-Coder-0.5B when installed) on the
+ * local completion model (the chat model, Qwen2.5-Coder-1.5B, in a context of its own) on the
  * CPU — nothing mocked.
  *
  * Each test types into a code cell key by key, as a user does, then pauses:
@@ -362,7 +362,7 @@ test.describe('Inline completions (ghost text) from the local model', () => {
       debouncerDelay: 250,
       timeout: 8000,
       maxLines: 3,
-      model: 'auto'
+      model: 'chat'
     });
 
     await typeFunction(page);
