@@ -53,7 +53,8 @@ describe('nearestCells', () => {
 describe('AssistantInlineProvider', () => {
   let client: AssistantClient;
   let provider: AssistantInlineProvider;
-  const context = { widget: new Widget(), triggerKind: 1 } as any;
+  const widget = new Widget();
+  const context = { widget, triggerKind: 1 } as any;
   const request = (text: string, offset = text.length) => ({
     text,
     offset,
@@ -71,6 +72,7 @@ describe('AssistantInlineProvider', () => {
   });
 
   afterEach(() => client.dispose());
+  afterAll(() => widget.dispose());
 
   it('declares its settings with defaults JupyterLab merges in', () => {
     expect(provider.identifier).toBe('opencodeinterpreter-lab:inline');
