@@ -129,11 +129,14 @@ export class AssistantInlineProvider implements IInlineCompletionProvider {
       return;
     }
     let text = '';
-    for await (const piece of pieces(stream)) {
+    const outcome = { failed: false };
+    for await (const piece of pieces(stream, outcome)) {
       text += piece;
       yield { response: { insertText: text, isIncomplete: true, token } };
     }
-    yield { response: { insertText: text, isIncomplete: false, token } };
+    // A failed suggestion is taken back rather than left half-written.
+    const insertText = outcome.failed ? '' : text;
+    yield { response: { insertText, isIncomplete: false, token } };
   }
 
   private _settings: IInlineSettings = { ...DEFAULT_INLINE_SETTINGS };
@@ -163,9 +166,12 @@ function cellsAbove(context: IInlineCompletionContext): string[] {
 
 /**
  * A stream's tokens as an async iterable that ends with the stream (done,
- * cancelled or failed).
+ * cancelled or failed: then `outcome.failed` is set).
  */
-async function* pieces(stream: ChatStream): AsyncGenerator<string> {
+async function* pieces(
+  stream: ChatStream,
+  outcome: { failed: boolean }
+): AsyncGenerator<string> {
   const queue: string[] = [];
   let wake: (() => void) | null = null;
   let ended = false;
@@ -175,7 +181,10 @@ async function* pieces(stream: ChatStream): AsyncGenerator<string> {
   };
   stream.tokenReceived.connect(onToken);
   void stream.finished
-    .catch(reason => console.debug('Inline completion failed:', reason))
+    .catch(reason => {
+      outcome.failed = true;
+      console.debug('Inline completion failed:', reason);
+    })
     .finally(() => {
       ended = true;
       wake?.();
