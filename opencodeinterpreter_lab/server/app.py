@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -146,9 +147,12 @@ class OpenCodeInterpreter(ExtensionApp):
     engine: Engine
     picker: ModelPicker
 
-    gate: CpuGate
-    """Chat and inline completions share the CPU: completions go first (see engine/gate.py)."""
     completions: InlineCompletions | None
+
+    @cached_property
+    def gate(self) -> CpuGate:
+        """Chat and inline completions share the CPU: completions go first (see engine/gate.py)."""
+        return CpuGate()
 
     def create_engine(self) -> Engine:
         """The engine the configuration asks for; a refused configuration gives an engine that says why."""
@@ -242,7 +246,6 @@ class OpenCodeInterpreter(ExtensionApp):
             self.log.error("OpenCodeInterpreter: configuration refused: %s", problem)
         # Cheap: the model is loaded, or the server first asked, on first use.
         settings = self.picker_settings()
-        self.gate = CpuGate()
         switchable = SwitchableEngine(self.create_engine(), self.current_model_key(), settings.speeds)
         self.engine = switchable
         self.completions = (
