@@ -79,14 +79,6 @@ export class AssistantInlineProvider implements IInlineCompletionProvider {
           ? settings.model
           : DEFAULT_INLINE_SETTINGS.model
     };
-    if (
-      settings.enabled !== false &&
-      this._warmedFor !== this._settings.model
-    ) {
-      // Load the completion model before the first keystroke needs it.
-      this._warmedFor = this._settings.model;
-      this._client.complete({ prefix: '', model: this._settings.model });
-    }
   }
 
   async fetch(
@@ -142,7 +134,6 @@ export class AssistantInlineProvider implements IInlineCompletionProvider {
   private _settings: IInlineSettings = { ...DEFAULT_INLINE_SETTINGS };
   private _current: ChatStream | null = null;
   private _streams = new Map<string, ChatStream>();
-  private _warmedFor: string | null = null;
 }
 
 /**

@@ -62,8 +62,7 @@ interface ICompletion {
 /**
  * Record the inline completions the page asks for over the assistant's
  * WebSocket and what the server streams back. Call before the page loads:
- * the provider opens the socket at start, to warm the model up with an empty
- * prefix (that request is recorded too).
+ * the socket may already be open (the panel's, or an earlier request's).
  */
 function recordCompletions(page: IJupyterLabPageFixture): {
   completions: ICompletion[];
@@ -328,8 +327,8 @@ test.describe('Inline completions (ghost text) from the local model', () => {
         consoleLog.push(`${message.type()}: ${message.text()}`);
       }
     });
-    // The provider opens the assistant's WebSocket as the page starts (it
-    // warms the model up), before a test can listen: load the page again.
+    // The assistant's WebSocket may have opened before a test could listen
+    // (the panel opens it at start when it is restored): load the page again.
     await page.reload();
   });
 
