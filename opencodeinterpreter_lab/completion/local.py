@@ -9,7 +9,6 @@ it holds the :class:`~..engine.gate.CpuGate`, and the chat engine waits at its n
 from __future__ import annotations
 
 import asyncio
-import codecs
 import logging
 import threading
 import time
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.base import EngineError, Generation
 from ..engine.gate import CpuGate
-from ..engine.llama import EngineConfig, _common_prefix, open_llama
+from ..engine.llama import EngineConfig, open_llama, stream_tokens
 from ..engine.models import ModelChoice, ModelError, resolve_model
 from .prompt import Budget, CompletionRequest, build_prompt
 
@@ -123,32 +122,19 @@ class LocalCompleter:
         return [*bos, pre, *tokens(fim.prefix), suf, *tokens(fim.suffix), mid]
 
     def _fill(self, llama: Llama, generation: Generation, prompt: list[int]) -> None:
-        from llama_cpp import llama_cpp
-
-        started = time.perf_counter()
         generation.usage.prompt_tokens = len(prompt)
-        cached = _common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
-        for end in range(cached + PREFILL_CHUNK, len(prompt) - 1, PREFILL_CHUNK):
-            if generation.cancelled:
-                return
-            next(llama.generate(prompt[:end], temp=0.0))
-        if generation.cancelled:
-            return
-
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        vocab = llama._model.vocab
-        for token in llama.generate(prompt, temp=0.0, repeat_penalty=1.0):
-            if generation.cancelled:
-                return
-            if llama_cpp.llama_vocab_is_eog(vocab, token):
-                break
-            if not generation.usage.completion_tokens:
-                generation.timings.first_token_s = time.perf_counter() - started
-            generation.usage.completion_tokens += 1
-            if piece := decoder.decode(llama.detokenize([token], special=True)):
-                generation._put(piece)
-            if generation.usage.completion_tokens >= generation.max_tokens:
-                break
+        # Special tokens as text: the ghost text's trimmer stops at the ones that end a middle.
+        stream_tokens(
+            llama,
+            prompt,
+            generation,
+            generation.max_tokens,
+            time.perf_counter(),
+            PREFILL_CHUNK,
+            special=True,
+            temp=0.0,
+            repeat_penalty=1.0,
+        )
 
     async def close(self) -> None:
         """Cancel every completion and free the model; never raises."""

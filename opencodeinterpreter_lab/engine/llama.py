@@ -178,8 +178,6 @@ class LlamaEngine:
             generation._finish()
 
     def _stream(self, llama: Llama, generation: Generation) -> None:
-        from llama_cpp import llama_cpp
-
         started = time.perf_counter()
         prompt = self._tokenize_chat(llama, generation.messages)
         n_ctx = llama.n_ctx()
@@ -190,40 +188,20 @@ class LlamaEngine:
                 "Clear the conversation or shorten the message."
             )
         max_tokens = min(generation.max_tokens, n_ctx - len(prompt))
-
-        # Evaluate the prompt in chunks so that cancel is honoured during a long prefill. Each partial
-        # generate() call reuses the cached prefix and evaluates only the next chunk.
-        cached = _common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
-        for end in range(cached + PREFILL_CHUNK, len(prompt) - 1, PREFILL_CHUNK):
-            self._gate.wait_turn()
-            if generation.cancelled:
-                return
-            next(llama.generate(prompt[:end], temp=0.0))
-
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        vocab = llama._model.vocab
-        first_token_at = last_token_at = 0.0
-        for token in llama.generate(
-            prompt, temp=generation.temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
-        ):
-            if generation.cancelled or llama_cpp.llama_vocab_is_eog(vocab, token):
-                break
-            last_token_at = time.perf_counter()
-            if not generation.usage.completion_tokens:
-                first_token_at = last_token_at
-                generation.timings.first_token_s = first_token_at - started
-            generation.usage.completion_tokens += 1
-            if text := decoder.decode(llama.detokenize([token])):
-                generation._put(text)
-            if generation.usage.completion_tokens >= max_tokens:
-                break
-            self._gate.wait_turn()
-        if tail := decoder.decode(b"", final=True):
-            generation._put(tail)
-        if generation.usage.completion_tokens > 1:
-            generation.timings.tokens_per_second = (generation.usage.completion_tokens - 1) / (
-                last_token_at - first_token_at
-            )
+        stream_tokens(
+            llama,
+            prompt,
+            generation,
+            max_tokens,
+            started,
+            PREFILL_CHUNK,
+            self._gate.wait_turn,
+            temp=generation.temperature,
+            top_k=40,
+            top_p=0.95,
+            min_p=0.05,
+            repeat_penalty=1.0,
+        )
 
     def _tokenize_chat(self, llama: Llama, messages: Sequence[ChatMessage]) -> list[int]:
         """Render ``messages`` with the model's chat template and tokenize them, ready to generate the answer."""
@@ -284,6 +262,56 @@ def open_llama(path: Path, config: EngineConfig) -> Llama:
             return build()
         finally:
             llama_cpp.llama_model_default_params = default_params
+
+
+def stream_tokens(
+    llama: Llama,
+    prompt: list[int],
+    generation: Generation,
+    max_tokens: int,
+    started: float,
+    chunk: int,
+    between: Callable[[], object] = lambda: None,
+    special: bool = False,
+    **sampling: Any,
+) -> None:
+    """Worker thread: evaluate ``prompt`` and put the answer's text into ``generation``, token by token, until the
+    model's end, ``max_tokens`` or a cancel (honoured within a token, or a ``chunk`` of the prompt). ``between`` runs
+    between two steps (the chat yields the CPU there); ``special``: show special tokens as their text.
+
+    The prompt is evaluated in chunks; each partial ``generate()`` reuses the cached prefix and evaluates only the
+    next chunk (llama.cpp keeps the previous prompt in its KV cache and reuses the longest common token prefix).
+    """
+    from llama_cpp import llama_cpp
+
+    cached = _common_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
+    for end in range(cached + chunk, len(prompt) - 1, chunk):
+        between()
+        if generation.cancelled:
+            return
+        next(llama.generate(prompt[:end], temp=0.0))
+
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    vocab = llama._model.vocab
+    usage, timings = generation.usage, generation.timings
+    first_token_at = last_token_at = 0.0
+    for token in llama.generate(prompt, **sampling):
+        if generation.cancelled or llama_cpp.llama_vocab_is_eog(vocab, token):
+            break
+        last_token_at = time.perf_counter()
+        if not usage.completion_tokens:
+            first_token_at = last_token_at
+            timings.first_token_s = first_token_at - started
+        usage.completion_tokens += 1
+        if text := decoder.decode(llama.detokenize([token], special=special)):
+            generation._put(text)
+        if usage.completion_tokens >= max_tokens:
+            break
+        between()
+    if tail := decoder.decode(b"", final=True):
+        generation._put(tail)
+    if usage.completion_tokens > 1:
+        timings.tokens_per_second = (usage.completion_tokens - 1) / (last_token_at - first_token_at)
 
 
 def _token_text(llama: Llama, token: int) -> str:
