@@ -19,7 +19,12 @@ import {
   IJupyterLabPageFixture,
   test
 } from '@jupyterlab/galata';
-import { LOAD_TIMEOUT, newNotebook, watchPageErrors } from './helpers';
+import {
+  LOAD_TIMEOUT,
+  newNotebook,
+  onAssistantMessages,
+  watchPageErrors
+} from './helpers';
 
 /** JupyterLab's inline completer settings (per-provider under `providers`). */
 const INLINE_PLUGIN = '@jupyterlab/completer-extension:inline-completer';
@@ -73,20 +78,9 @@ function recordCompletions(page: IJupyterLabPageFixture): {
   const start = Date.now();
   const seconds = () => ((Date.now() - start) / 1000).toFixed(1);
   const byId = new Map<string, ICompletion>();
-  page.on('websocket', socket => {
-    if (!socket.url().includes('/api/opencodeinterpreter/')) {
-      return;
-    }
-    const parse = (payload: string | Buffer): any => {
-      try {
-        return JSON.parse(String(payload));
-      } catch {
-        return null;
-      }
-    };
-    socket.on('framesent', frame => {
-      const message = parse(frame.payload);
-      if (message?.type === 'complete') {
+  onAssistantMessages(page, {
+    sent: message => {
+      if (message.type === 'complete') {
         const completion: ICompletion = {
           id: message.id,
           prefix: message.prefix ?? '',
@@ -103,14 +97,13 @@ function recordCompletions(page: IJupyterLabPageFixture): {
         log.push(
           `${seconds()}s sent complete ${message.id} prefix=${JSON.stringify(message.prefix)} suffix=${JSON.stringify(message.suffix ?? '')} context=${JSON.stringify(message.context ?? [])} max_lines=${message.max_lines} model=${message.model}`
         );
-      } else if (message?.type === 'cancel' && byId.has(message.id)) {
+      } else if (message.type === 'cancel' && byId.has(message.id)) {
         byId.get(message.id)!.cancelSent = true;
         log.push(`${seconds()}s sent cancel ${message.id}`);
       }
-    });
-    socket.on('framereceived', frame => {
-      const message = parse(frame.payload);
-      const completion = byId.get(message?.id);
+    },
+    received: message => {
+      const completion = byId.get(message.id);
       if (!completion) {
         return;
       }
@@ -127,7 +120,7 @@ function recordCompletions(page: IJupyterLabPageFixture): {
           `${seconds()}s received error ${message.id} ${JSON.stringify(message.message)}`
         );
       }
-    });
+    }
   });
   return { completions, log };
 }

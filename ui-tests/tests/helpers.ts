@@ -114,31 +114,19 @@ export function recordLoopMessages(page: IJupyterLabPageFixture): string[] {
       `${seconds}s ${direction} ${message.type} ${id} tokens=${tokens.get(id) ?? 0}${details}`
     );
   };
-  page.on('websocket', socket => {
-    if (!socket.url().includes('/api/opencodeinterpreter/')) {
-      return;
-    }
-    const parse = (payload: string | Buffer): any => {
-      try {
-        return JSON.parse(String(payload));
-      } catch {
-        return null;
-      }
-    };
-    socket.on('framesent', frame => {
-      const message = parse(frame.payload);
+  onAssistantMessages(page, {
+    sent: message => {
       if (
-        ['fix', 'task', 'cancel', 'execution_result'].includes(message?.type)
+        ['fix', 'task', 'cancel', 'execution_result'].includes(message.type)
       ) {
         note('sent', message);
       }
-    });
-    socket.on('framereceived', frame => {
-      const message = parse(frame.payload);
-      if (['token', 'proposal', 'done', 'error'].includes(message?.type)) {
+    },
+    received: message => {
+      if (['token', 'proposal', 'done', 'error'].includes(message.type)) {
         note('received', message);
       }
-    });
+    }
   });
   return log;
 }
@@ -150,17 +138,40 @@ export function recordLoopMessages(page: IJupyterLabPageFixture): string[] {
  */
 export function recordReceived(page: IJupyterLabPageFixture): any[] {
   const received: any[] = [];
+  onAssistantMessages(page, { received: message => received.push(message) });
+  return received;
+}
+
+/**
+ * Call `sent` and `received` with each JSON message the page sends and
+ * receives on the assistant's WebSockets (from now on).
+ */
+export function onAssistantMessages(
+  page: IJupyterLabPageFixture,
+  handlers: { sent?: (message: any) => void; received?: (message: any) => void }
+): void {
+  const parse = (payload: string | Buffer): any => {
+    try {
+      return JSON.parse(String(payload));
+    } catch {
+      return null; // not JSON: not ours
+    }
+  };
   page.on('websocket', socket => {
     if (!socket.url().includes('/api/opencodeinterpreter/')) {
       return;
     }
+    socket.on('framesent', frame => {
+      const message = parse(frame.payload);
+      if (message) {
+        handlers.sent?.(message);
+      }
+    });
     socket.on('framereceived', frame => {
-      try {
-        received.push(JSON.parse(String(frame.payload)));
-      } catch {
-        // not JSON: not ours
+      const message = parse(frame.payload);
+      if (message) {
+        handlers.received?.(message);
       }
     });
   });
-  return received;
 }
