@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from .engine.llama import EngineConfig
     from .server.app import OpenCodeInterpreter
 
+AIDS = {"hints", "facts"}
+"""What ``bench fix --without`` can leave out of the fix prompt."""
+
 
 class _ProgressBar:
     """A terminal progress bar that appears only once there is progress to show."""
@@ -143,9 +146,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_bench_fix(args: argparse.Namespace) -> int:
     from .bench.fix import main
+    from .loop.fixer import FixAids
 
     only = args.cases.split(",") if args.cases else ()
-    return main(_engine(args), args.rounds, args.limit, Path(args.output) if args.output else None, only, args.set)
+    without = set(args.without.split(",")) if args.without else set()
+    if unknown := without - AIDS:
+        raise SystemExit(f"--without: unknown {', '.join(sorted(unknown))} (known: {', '.join(sorted(AIDS))})")
+    aids = FixAids(hints="hints" not in without, kernel_facts="facts" not in without)
+    output = Path(args.output) if args.output else None
+    return main(_engine(args), args.rounds, args.limit, output, only, args.set, aids)
 
 
 def _cmd_bench_notebooks(args: argparse.Namespace) -> int:
@@ -287,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fixes.add_argument("--limit", type=int, help="only the first N cases")
     fixes.add_argument("--cases", help="only these case ids (comma-separated)")
+    fixes.add_argument(
+        "--without",
+        help="leave these out of the prompt to measure what they buy (comma-separated): hints (the sentences for "
+        "well-known errors: the cases become errors no hint was written for), facts (what the kernel says)",
+    )
     _add_model_options(fixes, results="case")
     fixes.set_defaults(run=_cmd_bench_fix)
     notebooks = which.add_parser("notebooks", help="the headless fixer on whole broken notebooks, judged fresh")

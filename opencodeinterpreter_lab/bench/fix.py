@@ -21,7 +21,7 @@ from pathlib import Path
 from ..engine.base import Engine
 from ..loop.core import LoopCallbacks, Round
 from ..loop.execution import KernelExecutor
-from ..loop.fixer import FixTask, fix_cell
+from ..loop.fixer import ALL_AIDS, FixAids, FixTask, fix_cell
 from .fix_cases import FIX_CASES, FixCase
 from .fix_cases_held_out import HELD_OUT_CASES
 from .fix_cases_held_out_2 import HELD_OUT_2_CASES
@@ -49,7 +49,9 @@ class CaseResult:
         return self.status == "fixed" and self.passed_check
 
 
-async def run_case(engine: Engine, kernel: KernelExecutor, case: FixCase, rounds: int) -> CaseResult:
+async def run_case(
+    engine: Engine, kernel: KernelExecutor, case: FixCase, rounds: int, aids: FixAids = ALL_AIDS
+) -> CaseResult:
     await kernel.execute("%reset -f")
     for cell in case.setup:
         setup = await kernel.execute(cell)
@@ -64,7 +66,7 @@ async def run_case(engine: Engine, kernel: KernelExecutor, case: FixCase, rounds
             passed_at.append(time.perf_counter() - started)
 
     # What the panel sends: the cells above; the kernel is read as the server reads the user's live kernel.
-    task = FixTask(case.cell, failure, case.setup)
+    task = FixTask(case.cell, failure, case.setup, aids=aids)
     outcome = await fix_cell(engine, kernel, task, rounds, LoopCallbacks(on_result=on_result), reader=kernel)
     seconds = time.perf_counter() - started
     passed_check = outcome.status == "fixed" and (await kernel.execute(case.check)).ok
@@ -98,13 +100,14 @@ async def run_fix_benchmark(
     limit: int | None = None,
     only: Sequence[str] = (),
     case_set: str = "main",
+    aids: FixAids = ALL_AIDS,
 ) -> list[CaseResult]:
     await engine.ready()
     cases = [case for case in CASE_SETS[case_set] if not only or case.id in only][:limit]
     results = []
     async with KernelExecutor(timeout=30) as kernel:
         for number, case in enumerate(cases, start=1):
-            result = await run_case(engine, kernel, case, rounds)
+            result = await run_case(engine, kernel, case, rounds, aids)
             results.append(result)
             verdict = f"fixed in {result.rounds}" if result.fixed else f"NOT fixed ({result.status})"
             ttft = f"{result.first_token_s:.2f}" if result.first_token_s is not None else "-"
@@ -151,10 +154,11 @@ def main(
     output: Path | None,
     only: Sequence[str] = (),
     case_set: str = "main",
+    aids: FixAids = ALL_AIDS,
 ) -> int:
     async def run() -> list[CaseResult]:
         try:
-            return await run_fix_benchmark(engine, rounds, limit, only, case_set)
+            return await run_fix_benchmark(engine, rounds, limit, only, case_set, aids)
         finally:
             await engine.close()
 

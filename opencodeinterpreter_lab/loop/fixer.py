@@ -61,6 +61,21 @@ _STATUS: dict[LoopEnd, FixStatus] = {
 
 
 @dataclass(frozen=True)
+class FixAids:
+    """What the prompt carries beyond the cell, its error and the cells it uses: all on in the product; the fix
+    benchmark turns them off to measure what each buys (``bench fix --without hints``: errors no hint was written for).
+    """
+
+    hints: bool = True
+    """Sentences for well-known errors (``hints.py``)."""
+    kernel_facts: bool = True
+    """What the kernel says about the objects the failing line uses (``kernel_facts.py``)."""
+
+
+ALL_AIDS = FixAids()
+
+
+@dataclass(frozen=True)
 class FixTask:
     source: str
     failure: ExecutionResult
@@ -71,6 +86,7 @@ class FixTask:
     facts: str = ""
     """What the kernel says about the objects the failing line uses (see ``kernel_facts.py``)."""
     language: str = "python"
+    aids: FixAids = ALL_AIDS
 
     @functools.cached_property
     def context(self) -> list[str]:
@@ -128,7 +144,7 @@ def unchanged_objection(explanation: str) -> str:
 def hint_lines(task: FixTask, code: str, failure: ExecutionResult) -> str:
     """``\nHint: …`` lines for ``failure``'s error (see ``hints.py``), or ""."""
     error = failure.error
-    if error is None or task.language != "python":
+    if error is None or task.language != "python" or not task.aids.hints:
         return ""
     hints = error_hints(HintContext(error, code, task.context, task.variables))
     return "".join(f"\nHint: {hint}" for hint in hints)
@@ -228,7 +244,7 @@ async def read_kernel(task: FixTask, reader: KernelReader) -> FixTask:
     if task.language != "python":
         return task
     variables = await describe_variables(reader, used_names(task.source))
-    facts = await kernel_facts(reader, task.source, task.failure)
+    facts = await kernel_facts(reader, task.source, task.failure) if task.aids.kernel_facts else ""
     return dataclasses.replace(task, variables=variables or task.variables, facts=facts)
 
 
