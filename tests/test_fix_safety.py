@@ -94,7 +94,9 @@ def test_a_fix_that_shows_its_result_only_sometimes_hides_the_error() -> None:
         ("import pandas as pd\ndata = pd.DataFrame({'pop': [1, 2]})\nprint(data.loc[:3, 'pop'])", ["data"]),
         ("data = data.dropna()\nprint(data.loc[:3, 'pop'])", []),  # derived from itself
         ("data = pd.read_csv(path)\nprint(data.loc[:3, 'pop'])", []),  # derived again from earlier data
-        ("data['pop'] = 0\nprint(data.loc[:3, 'pop'])", []),  # a change, not a new value
+        ("data['pop'] = 0\nprint(data.loc[:3, 'pop'])", ["data"]),  # a made-up column, at a fixed place
+        ("data.loc[data['pop'] < 0, 'pop'] = 0\nprint(data.loc[:3, 'pop'])", []),  # cleaning where the data says
+        ("data.columns = data.columns.str.strip()\nprint(data.loc[:3, 'pop'])", []),  # relabelled
     ],
 )
 def test_a_fix_may_not_make_up_data_the_earlier_cells_hold(fix: str, made_up: list[str]) -> None:
@@ -219,6 +221,8 @@ async def test_the_kernel_says_what_the_failing_line_calls_without_running_user_
         assert ".str.split" in facts, facts
         facts = await facts_for(kernel, SIDE_EFFECT, "loud.resize(2, 3, keep=False)")
         assert "resize(self, width, height, *, keep_ratio=True)" in facts and "Change the size in place" in facts
+        facts = await facts_for(kernel, "list = [3, 1, 2]", "letters = list(set('banana'))")
+        assert facts.startswith("list is a list, not a function: it hides the built-in list"), facts
         failure = await kernel.execute("n = loud.size.bit_count(7)")  # runs the property once, then fails
         assert await kernel.evaluate("Loud.calls") == "1"
         await kernel_facts(kernel, "n = loud.size.bit_count(7)", failure)

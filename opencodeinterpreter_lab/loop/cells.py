@@ -256,8 +256,9 @@ def shows_output(source: str) -> bool:
 
 
 def recreated_names(original: str, fix: str, earlier: Sequence[str]) -> list[str]:
-    """Names the failing cell only reads, which the ``earlier`` cells bind, that the fix assigns from nothing the
-    earlier cells made (``data = [1, 2, 3]``, a pasted cell that rebuilds ``df`` from literals): data made up to
+    """Names the failing cell only reads, which the ``earlier`` cells bind, that the fix assigns, or writes an item of
+    at a fixed place, from nothing the earlier cells made (``data = [1, 2, 3]``, ``df['score'] = 0`` for a missing
+    column, a pasted cell that rebuilds ``df`` from literals): data made up to
     make the error go away, dropping what the earlier cells made. Deriving the value again from earlier data
     (``df = df.rename(...)``, ``numbers = [int(x) for x in line.split()]``) and redefining a function or class
     (repairing it) are not made up."""
@@ -275,7 +276,19 @@ def recreated_names(original: str, fix: str, earlier: Sequence[str]) -> list[str
             made |= {
                 n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
             }
+            made |= {base for t in targets if (base := _written_into(t, data))}
     return sorted(read_only & made)
+
+
+def _written_into(target: ast.expr, data: set[str]) -> str | None:
+    """The name an item assignment at a fixed place puts new data in: ``df`` of ``df['score'] = 0``. Writing where
+    the data says (``readings[readings < 0] = np.nan``) cleans it; setting an attribute (``df.columns = [...]``)
+    relabels or configures: neither counts."""
+    if not isinstance(target, ast.Subscript) or _used_in(target.slice) & data:
+        return None
+    while isinstance(target, ast.Subscript | ast.Attribute):
+        target = target.value
+    return target.id if isinstance(target, ast.Name) else None
 
 
 _REPEATS_WORK = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete, ast.Expr)

@@ -31,11 +31,12 @@ from .cells import (
     with_own_imports,
     without_pasted,
 )
-from .core import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, total_usage
+from .core import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Narrowed, Round, run_loop, total_usage
 from .execution import ExecutionResult, Executor, KernelReader, describe_variables
 from .feedback import head_and_tail
 from .hints import HintContext, error_hints
-from .kernel_facts import kernel_facts
+from .kernel_facts import failing_line, kernel_facts
+from .narrow import raising_statement, splice
 
 FIX_SYSTEM_PROMPT = (
     "You fix failing Jupyter notebook cells. Reply with one short sentence saying what was wrong, then the "
@@ -122,7 +123,7 @@ def build_fix_prompt(task: FixTask, last_run: LastRun | None = None) -> list[Cha
     if task.variables:
         parts.append(f"Variables:\n{task.variables}")
     parts.append(f"This cell fails:\n```{fence}\n{code}\n```")
-    facts = f"\nThe kernel says:\n{task.facts}" if task.facts and last_run is None else ""
+    facts = f"\nThe kernel says:\n{task.facts}" if task.facts and code == task.source else ""  # of its failure
     parts.append(f"Error:\n{failure.summary(ERROR_CHARS)}{facts}{hint_lines(task, code, failure)}")
     return [{"role": "system", "content": FIX_SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
 
@@ -139,6 +140,24 @@ def unchanged_objection(explanation: str) -> str:
         f'You explained: "{head_and_tail(explanation, 400)}" But your code is the code that just failed, unchanged: '
         "it fails with exactly this error. Write the cell with the change you described."
     )
+
+
+def narrowed_request(task: FixTask, explanation: str, last_run: LastRun) -> Narrowed | None:
+    """For an answer that gave back the failing code: the first prompt, asking for just the statement that raised
+    (see ``narrow.py``); None when the traceback points at no narrower part of the cell."""
+    code, failure = last_run
+    statement = raising_statement(code, failing_line(failure)) if task.language == "python" else None
+    if statement is None:
+        return None
+    said = f'You explained: "{head_and_tail(explanation, 400)}" ' if explanation else ""
+    request = (
+        f"{said}But your code was the failing cell unchanged. The error is raised by this statement of the cell:\n"
+        f"```{task.language}\n{statement.text}\n```\nWrite this statement corrected, alone in a code block: it "
+        "replaces the statement in the cell."
+    )
+    system, prompt = build_fix_prompt(task, last_run)
+    widen = functools.partial(splice, code, statement)
+    return Narrowed([system, {"role": "user", "content": f"{prompt['content']}\n\n{request}"}], widen)
 
 
 def hint_lines(task: FixTask, code: str, failure: ExecutionResult) -> str:
@@ -186,6 +205,7 @@ def fix_policy(task: FixTask, reader: KernelReader | None = None) -> LoopPolicy:
         tidy=lambda code: tidy_fix(task, code),
         objection=objection,
         repeat_objection=unchanged_objection,
+        narrow=lambda explanation, last_run: narrowed_request(task, explanation, last_run),
         temperatures=(0.0, RETRY_TEMPERATURE),
         refused_temperature=REFUSED_TEMPERATURE,
         reasks=1,

@@ -50,10 +50,16 @@ def _first_sentence(value: Any) -> str:
 
 
 def describe_call(namespace: dict[str, Any], path: str) -> str:
-    """``pandas 3.0.1: DataFrame.pivot(self, *, columns, index=..., values=...): Return reshaped DataFrame …``."""
+    """``pandas 3.0.1: DataFrame.pivot(self, *, columns, index=..., values=...): Return reshaped DataFrame …``, or
+    what the name holds instead of a function (``list is a list, not a function: it hides the built-in list``)."""
     value = _resolve(namespace, path)
-    if value is _NOTHING or not callable(value):
+    if value is _NOTHING:
         return ""
+    if not callable(value):
+        hides = path in namespace and hasattr(builtins, path)
+        return f"{path} is a {type(value).__name__}, not a function" + (
+            f": it hides the built-in {path}" if hides else ""
+        )
     try:
         signature = str(inspect.signature(value))
     except (TypeError, ValueError):
