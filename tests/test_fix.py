@@ -24,7 +24,13 @@ from opencodeinterpreter_lab.loop.cells import (
 )
 from opencodeinterpreter_lab.loop.core import LoopCallbacks
 from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
-from opencodeinterpreter_lab.loop.fixer import FixTask, build_fix_prompt, fix_cell, fix_objection
+from opencodeinterpreter_lab.loop.fixer import (
+    UNCHANGED_OBJECTION,
+    FixTask,
+    build_fix_prompt,
+    fix_cell,
+    fix_objection,
+)
 from opencodeinterpreter_lab.server.session import ChatSession, GenerationDefaults
 
 SQRT_SETUP = ["import math\nvalues = [1, 4, 9]"]
@@ -425,7 +431,7 @@ async def test_a_guard_that_hides_the_error_is_not_run_and_the_model_is_told() -
     assert "must still do roots every time" in restarted[1]["content"]
 
 
-async def test_the_failing_code_again_is_asked_again_within_the_round_quoting_the_models_explanation() -> None:
+async def test_the_failing_code_again_is_asked_again_within_the_round_for_alternatives() -> None:
     repeated = f"Use math.sqrt instead of math.sqroot.\n```python\n{SQRT_CELL}\n```"
     fixed = "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\nprint(roots)\n```"
     engine: Any = ScriptedEngine(repeated, fixed)
@@ -437,10 +443,9 @@ async def test_the_failing_code_again_is_asked_again_within_the_round_quoting_th
         outcome = await fix_cell(engine, kernel, task, max_rounds=1, callbacks=callbacks)
     assert outcome.status == "fixed" and len(outcome.rounds) == 1
     assert (1, "\n\n*Not run: the code that just ran, again. Asking again.*\n\n") in streamed
-    objection = engine.prompts[1][-1]["content"]
-    assert (
-        'You explained: "Use math.sqrt instead of math.sqroot." But your code is the code that just failed' in objection
-    )
+    first, again = engine.prompts
+    assert again[-1]["content"] == f"{first[-1]['content']}\n\n{UNCHANGED_OBJECTION}", "the first prompt, extended"
+    assert "Name two different changes to the failing line" in UNCHANGED_OBJECTION
 
 
 def test_earlier_cells_rebinding_a_builtin_are_context_and_named_in_the_prompt() -> None:

@@ -96,15 +96,6 @@ def append_objection(messages: list[ChatMessage], objection: str, last_run: Last
 
 
 @dataclass(frozen=True)
-class Narrowed:
-    """A narrower request for an answer that repeated the code that just ran (the fixer asks for the statement that
-    raised): the conversation to go on with, and how to put the narrower answer's code back into the whole code."""
-
-    messages: list[ChatMessage]
-    widen: Callable[[str], str]
-
-
-@dataclass(frozen=True)
 class LoopPolicy:
     feedback: Callable[[ExecutionResult], ChatMessage] | None
     """The message that tells the model, in the conversation, what running its code did; None to go on from
@@ -132,9 +123,6 @@ class LoopPolicy:
     reasks: int = 0
     """How many times an answer that cannot be run (no code, the code that just ran, an objection) is asked again
     within its round. A round runs at most one answer's code; these answers are shown, marked as not run."""
-    narrow: Callable[[str, LastRun], Narrowed | None] = lambda explanation, last_run: None
-    """Instead of ``repeat_objection``, a narrower request for an answer that repeated the code that just ran, given
-    its explanation; asked at the round's own temperature, as it is a new question."""
     judge: Callable[[str, ExecutionResult], Awaitable[str | None]] | None = None
     """Why a clean run does not count (it showed nothing where the cell shows something, it left names unset), if
     anything does; the objection goes back to the model as for code that was not run."""
@@ -159,12 +147,10 @@ async def run_loop(
     rounds: list[Round] = []
     ran = [last_run[0]] if last_run else []
     refused = False
-    widen: Callable[[str], str] | None = None  # the last request was narrowed: put its answer back in the code
     for number in range(1, max_rounds + 1):
         loop_round = Round(number)
         rounds.append(loop_round)
         started = time.perf_counter()
-        narrowed_before = False  # once a round: asked again, the same narrower request gets the same answer
         for attempt in range(policy.reasks + 1):
             if attempt:  # the previous answer could not be run: set it aside and ask again within the round
                 loop_round.discarded.append(loop_round.answer)
@@ -175,8 +161,7 @@ async def run_loop(
             await _answer(engine, messages, loop_round, policy, max_tokens, temperature, started, hooks)
             loop_round.code = last_code_block(loop_round.answer, language)
             if loop_round.code is not None:
-                loop_round.code = policy.tidy(widen(loop_round.code) if widen else loop_round.code)
-            widen = None
+                loop_round.code = policy.tidy(loop_round.code)
             if loop_round.code is None:
                 if not policy.code_required:
                     return _ended("answered", rounds, messages)
@@ -187,14 +172,7 @@ async def run_loop(
                 refused = objection is not None
                 if objection is None:
                     break
-                narrowed = None
-                if not narrowed_before and last_run is not None and same_code(loop_round.code, last_run[0]):
-                    narrowed = policy.narrow(loop_round.explanation, last_run)
-                if narrowed is not None:
-                    narrowed_before = True
-                    messages, widen, refused = narrowed.messages, narrowed.widen, False
-                else:
-                    messages = policy.redirect(messages, objection, last_run)
+                messages = policy.redirect(messages, objection, last_run)
             loop_round.objections.append(reason)
             if attempt < policy.reasks:
                 hooks.on_token(number, f"\n\n*Not run: {reason}. Asking again.*\n\n")
