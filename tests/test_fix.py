@@ -26,6 +26,7 @@ from opencodeinterpreter_lab.loop.core import LoopCallbacks
 from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
 from opencodeinterpreter_lab.loop.fixer import (
     UNCHANGED_OBJECTION,
+    FixAids,
     FixTask,
     build_fix_prompt,
     fix_cell,
@@ -455,3 +456,12 @@ def test_earlier_cells_rebinding_a_builtin_are_context_and_named_in_the_prompt()
     assert shadowed_builtins(earlier, cell) == ["list"]
     prompt = build_fix_prompt(FixTask(cell, FAILED, earlier))[1]["content"]
     assert "An earlier cell rebinds the built-in list: `del list`" in prompt
+
+
+def test_the_benchmark_can_leave_the_hints_out_to_measure_what_they_buy() -> None:
+    earlier = ["list = [3, 1, 2]"]
+    cell = "letters = list(set('banana'))"
+    assert "Hint:" in build_fix_prompt(FixTask(cell, FAILED, earlier))[1]["content"]
+    assert "Hint:" not in build_fix_prompt(FixTask(cell, FAILED, earlier, aids=FixAids(hints=False)))[1]["content"]
+    with pytest.raises(SystemExit, match="--without: unknown tips"):
+        cli.main(["bench", "fix", "--without", "hints,tips"])
