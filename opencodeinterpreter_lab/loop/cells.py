@@ -258,8 +258,8 @@ def shows_output(source: str) -> bool:
 def recreated_names(original: str, fix: str, earlier: Sequence[str]) -> list[str]:
     """Names the failing cell only reads, which the ``earlier`` cells bind, that the fix assigns, or writes an item of
     at a fixed place, from nothing the earlier cells made (``data = [1, 2, 3]``, ``df['score'] = 0`` for a missing
-    column, a pasted cell that rebuilds ``df`` from literals): data made up to
-    make the error go away, dropping what the earlier cells made. Deriving the value again from earlier data
+    column, a pasted cell that rebuilds ``df`` from literals): data made up to make the error go away, dropping what
+    the earlier cells made. Deriving the value again from earlier data
     (``df = df.rename(...)``, ``numbers = [int(x) for x in line.split()]``) and redefining a function or class
     (repairing it) are not made up."""
     original_tree, fix_tree = parse_cell(original), parse_cell(fix)
