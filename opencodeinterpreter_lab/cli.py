@@ -112,7 +112,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 1
         try:
-            report = await fix_notebook(notebook, engine, new_kernel, args.max_rounds, on_cell=show)
+            report = await fix_notebook(notebook, engine, new_kernel, args.max_rounds, show, args.candidates)
         finally:
             await engine.close()
         nbformat.write(notebook, output)  # type: ignore[no-untyped-call]
@@ -154,14 +154,14 @@ def _cmd_bench_fix(args: argparse.Namespace) -> int:
         raise SystemExit(f"--without: unknown {', '.join(sorted(unknown))} (known: {', '.join(sorted(AIDS))})")
     aids = FixAids(hints="hints" not in without, kernel_facts="facts" not in without)
     output = Path(args.output) if args.output else None
-    return main(_engine(args), args.rounds, args.limit, output, only, args.set, aids)
+    return main(_engine(args), args.rounds, args.limit, output, only, args.set, aids, args.candidates)
 
 
 def _cmd_bench_notebooks(args: argparse.Namespace) -> int:
     from .bench.notebooks import main
 
     only = args.notebooks.split(",") if args.notebooks else ()
-    return main(_engine(args), args.rounds, only, Path(args.output) if args.output else None)
+    return main(_engine(args), args.rounds, only, Path(args.output) if args.output else None, args.candidates)
 
 
 def _cmd_bench_humaneval(args: argparse.Namespace) -> int:
@@ -253,6 +253,20 @@ def _add_model_options(
         parser.add_argument("--output", help=f"write per-{results} results as JSON lines here")
 
 
+HEADLESS_CANDIDATES = 1
+"""Fixes tried per round by the headless fixer, in its own kernel (see ``LoopPolicy.candidates``)."""
+
+
+def _add_candidates_option(parser: argparse.ArgumentParser, default: int = HEADLESS_CANDIDATES, what: str = "") -> None:
+    parser.add_argument(
+        "--candidates",
+        type=int,
+        default=default,
+        help=f"fixes tried per round, in the fixer's own kernel, until one passes (default {default}"
+        + (f"; {what})" if what else ")"),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jupyter opencodeinterpreter", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -267,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--output", help="where to write the result (default: NOTEBOOK.fixed.ipynb beside it)")
     fix.add_argument("--max-rounds", type=int, default=3, help="fix attempts per cell (default 3)")
     fix.add_argument("--timeout", type=float, default=120, help="seconds a cell may run (default 120)")
+    _add_candidates_option(fix)
     _add_model_options(fix, threads=False)
     fix.set_defaults(run=_cmd_fix)
 
@@ -296,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fixes.add_argument("--limit", type=int, help="only the first N cases")
     fixes.add_argument("--cases", help="only these case ids (comma-separated)")
+    _add_candidates_option(fixes, default=1, what="1: one proposal per round, as in the panel")
     fixes.add_argument(
         "--without",
         help="leave these out of the prompt to measure what they buy (comma-separated): hints (the sentences for "
@@ -305,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     fixes.set_defaults(run=_cmd_bench_fix)
     notebooks = which.add_parser("notebooks", help="the headless fixer on whole broken notebooks, judged fresh")
     notebooks.add_argument("--rounds", type=int, default=3, help="fix rounds per cell (default 3)")
+    _add_candidates_option(notebooks)
     notebooks.add_argument("--notebooks", help="only these notebooks (comma-separated names without .ipynb)")
     _add_model_options(notebooks, results="notebook")
     notebooks.set_defaults(run=_cmd_bench_notebooks)

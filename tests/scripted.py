@@ -16,9 +16,12 @@ class ScriptedEngine:
         self.answers = list(answers)
         self.prompts: list[list[ChatMessage]] = []
         """The conversation each answer was asked for."""
+        self.temperatures: list[float] = []
+        """The temperature each answer was sampled at."""
 
     def generate(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float) -> Any:
         self.prompts.append(list(messages))
+        self.temperatures.append(temperature)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
         class Stream:

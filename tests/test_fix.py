@@ -25,6 +25,7 @@ from opencodeinterpreter_lab.loop.cells import (
 from opencodeinterpreter_lab.loop.core import LoopCallbacks
 from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
 from opencodeinterpreter_lab.loop.fixer import (
+    RETRY_TEMPERATURE,
     UNCHANGED_OBJECTION,
     FixAids,
     FixTask,
@@ -465,3 +466,33 @@ def test_the_benchmark_can_leave_the_hints_out_to_measure_what_they_buy() -> Non
     assert "Hint:" not in build_fix_prompt(FixTask(cell, FAILED, earlier, aids=FixAids(hints=False)))[1]["content"]
     with pytest.raises(SystemExit, match="--without: unknown tips"):
         cli.main(["bench", "fix", "--without", "hints,tips"])
+
+
+async def test_the_headless_fixer_tries_several_candidates_for_a_rounds_prompt() -> None:
+    wrong = "Use the root.\n```python\nroots = [math.root(v) for v in values]\nprint(roots)\n```"
+    fixed = "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\nprint(roots)\n```"
+    engine: Any = ScriptedEngine(wrong, fixed)
+    async with KernelExecutor(timeout=30) as kernel:
+        await kernel.execute(SQRT_SETUP[0])
+        failure = await kernel.execute(SQRT_CELL)
+        task = FixTask(SQRT_CELL, failure, SQRT_SETUP)
+        outcome = await fix_cell(engine, kernel, task, max_rounds=1, reader=kernel, candidates=2)
+    assert outcome.status == "fixed" and outcome.source == "roots = [math.sqrt(v) for v in values]\nprint(roots)"
+    assert [(r.number, r.candidate, r.passed) for r in outcome.rounds] == [(1, 1, False), (1, 2, True)]
+    assert engine.prompts[1] == engine.prompts[0], "a second candidate for the same prompt, not a refinement"
+    assert engine.temperatures == [0.0, RETRY_TEMPERATURE], "greedy first, then sampled"
+
+
+async def test_the_next_round_refines_the_last_candidate_that_failed() -> None:
+    first = "```python\nroots = [math.root(v) for v in values]\nprint(roots)\n```"
+    second = "```python\nroots = [math.sqrtt(v) for v in values]\nprint(roots)\n```"
+    engine: Any = ScriptedEngine(first, second, first, "No idea.")
+    async with KernelExecutor(timeout=30) as kernel:
+        await kernel.execute(SQRT_SETUP[0])
+        failure = await kernel.execute(SQRT_CELL)
+        task = FixTask(SQRT_CELL, failure, SQRT_SETUP)
+        outcome = await fix_cell(engine, kernel, task, max_rounds=2, reader=kernel, candidates=2)
+    assert outcome.status != "fixed"
+    round_two = engine.prompts[2][-1]["content"]
+    assert "math.sqrtt(v)" in round_two and "has no attribute 'sqrtt'" in round_two
+    assert outcome.rounds[2].discarded == [first], "code that already ran is never run again, whichever candidate"

@@ -50,7 +50,7 @@ class CaseResult:
 
 
 async def run_case(
-    engine: Engine, kernel: KernelExecutor, case: FixCase, rounds: int, aids: FixAids = ALL_AIDS
+    engine: Engine, kernel: KernelExecutor, case: FixCase, rounds: int, aids: FixAids = ALL_AIDS, candidates: int = 1
 ) -> CaseResult:
     await kernel.execute("%reset -f")
     for cell in case.setup:
@@ -67,14 +67,15 @@ async def run_case(
 
     # What the panel sends: the cells above; the kernel is read as the server reads the user's live kernel.
     task = FixTask(case.cell, failure, case.setup, aids=aids)
-    outcome = await fix_cell(engine, kernel, task, rounds, LoopCallbacks(on_result=on_result), reader=kernel)
+    callbacks = LoopCallbacks(on_result=on_result)
+    outcome = await fix_cell(engine, kernel, task, rounds, callbacks, reader=kernel, candidates=candidates)
     seconds = time.perf_counter() - started
     passed_check = outcome.status == "fixed" and (await kernel.execute(case.check)).ok
     return CaseResult(
         id=case.id,
         category=case.category,
         status=outcome.status,
-        rounds=len(outcome.rounds),
+        rounds=outcome.rounds[-1].number if outcome.rounds else 0,
         passed_check=passed_check,
         first_token_s=outcome.rounds[0].first_token_s if outcome.rounds else None,
         to_passing_s=passed_at[0] if passed_at else None,
@@ -101,13 +102,14 @@ async def run_fix_benchmark(
     only: Sequence[str] = (),
     case_set: str = "main",
     aids: FixAids = ALL_AIDS,
+    candidates: int = 1,
 ) -> list[CaseResult]:
     await engine.ready()
     cases = [case for case in CASE_SETS[case_set] if not only or case.id in only][:limit]
     results = []
     async with KernelExecutor(timeout=30) as kernel:
         for number, case in enumerate(cases, start=1):
-            result = await run_case(engine, kernel, case, rounds, aids)
+            result = await run_case(engine, kernel, case, rounds, aids, candidates)
             results.append(result)
             verdict = f"fixed in {result.rounds}" if result.fixed else f"NOT fixed ({result.status})"
             ttft = f"{result.first_token_s:.2f}" if result.first_token_s is not None else "-"
@@ -155,10 +157,11 @@ def main(
     only: Sequence[str] = (),
     case_set: str = "main",
     aids: FixAids = ALL_AIDS,
+    candidates: int = 1,
 ) -> int:
     async def run() -> list[CaseResult]:
         try:
-            return await run_fix_benchmark(engine, rounds, limit, only, case_set, aids)
+            return await run_fix_benchmark(engine, rounds, limit, only, case_set, aids, candidates)
         finally:
             await engine.close()
 

@@ -10,6 +10,7 @@ passed before and fail after), which must be 0. The notebooks were written blind
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import shutil
 import statistics
@@ -38,14 +39,15 @@ class NotebookResult:
     seconds: float
 
 
-async def run_notebook(engine: Engine, path: Path, rounds: int) -> NotebookResult:
+async def run_notebook(engine: Engine, path: Path, rounds: int, candidates: int = 1) -> NotebookResult:
     import nbformat
 
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(shutil.copy(path, folder))
         notebook = nbformat.read(copy, as_version=4)  # type: ignore[no-untyped-call]
         started = time.perf_counter()
-        report = await fix_notebook(notebook, engine, lambda: KernelExecutor(timeout=60, cwd=folder), rounds)
+        new_kernel = functools.partial(KernelExecutor, timeout=60, cwd=folder)
+        report = await fix_notebook(notebook, engine, new_kernel, rounds, candidates=candidates)
     return NotebookResult(
         name=path.stem,
         cells=report.cells_run,
@@ -71,7 +73,7 @@ def summarize(results: Sequence[NotebookResult]) -> str:
     return "\n".join(lines)
 
 
-def main(engine: Engine, rounds: int, only: Sequence[str], output: Path | None) -> int:
+def main(engine: Engine, rounds: int, only: Sequence[str], output: Path | None, candidates: int = 1) -> int:
     paths = [p for p in sorted(NOTEBOOKS.glob("*.ipynb")) if not only or p.stem in only]
 
     async def run() -> list[NotebookResult]:
@@ -79,7 +81,7 @@ def main(engine: Engine, rounds: int, only: Sequence[str], output: Path | None) 
         results = []
         try:
             for number, path in enumerate(paths, start=1):
-                result = await run_notebook(engine, path, rounds)
+                result = await run_notebook(engine, path, rounds, candidates)
                 results.append(result)
                 print(
                     f"[{number:2}/{len(paths)}] {result.name:<36} failing {len(result.failing_before)} -> "

@@ -26,6 +26,8 @@ policy objected to); or out of rounds."""
 @dataclass
 class Round:
     number: int
+    candidate: int = 1
+    """Which of the round's candidates this is (see :attr:`LoopPolicy.candidates`)."""
     answer: str = ""
     code: str | None = None
     first_token_s: float | None = None
@@ -126,6 +128,10 @@ class LoopPolicy:
     judge: Callable[[str, ExecutionResult], Awaitable[str | None]] | None = None
     """Why a clean run does not count (it showed nothing where the cell shows something, it left names unset), if
     anything does; the objection goes back to the model as for code that was not run."""
+    candidates: int = 1
+    """Answers run per round, each sampled for the round's prompt, until one passes: the headless fixer, in a kernel
+    of its own, tries several; the panel runs one in the user's kernel. The second and later sample at least at the
+    last of ``temperatures``, and none may be code that already ran."""
 
 
 async def run_loop(
@@ -147,8 +153,14 @@ async def run_loop(
     rounds: list[Round] = []
     ran = [last_run[0]] if last_run else []
     refused = False
-    for number in range(1, max_rounds + 1):
-        loop_round = Round(number)
+    steps = [(n, c) for n in range(1, max_rounds + 1) for c in range(1, policy.candidates + 1)]
+    round_start = (messages, last_run)
+    for number, candidate in steps:
+        if candidate == 1:
+            round_start = (messages, last_run)
+        else:  # another candidate for the round's prompt, not a refinement of the last one
+            messages, last_run = round_start
+        loop_round = Round(number, candidate)
         rounds.append(loop_round)
         started = time.perf_counter()
         for attempt in range(policy.reasks + 1):
@@ -156,6 +168,8 @@ async def run_loop(
                 loop_round.discarded.append(loop_round.answer)
                 loop_round.answer = ""
             temperature = policy.temperatures[min(number, len(policy.temperatures)) - 1]
+            if candidate > 1:
+                temperature = max(temperature, policy.temperatures[-1])
             if refused and policy.refused_temperature is not None:
                 temperature = max(temperature, policy.refused_temperature)
             await _answer(engine, messages, loop_round, policy, max_tokens, temperature, started, hooks)

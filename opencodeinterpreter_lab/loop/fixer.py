@@ -144,7 +144,7 @@ def hint_lines(task: FixTask, code: str, failure: ExecutionResult) -> str:
     return "".join(f"\nHint: {hint}" for hint in hints)
 
 
-def fix_policy(task: FixTask, reader: KernelReader | None = None) -> LoopPolicy:
+def fix_policy(task: FixTask, reader: KernelReader | None = None, candidates: int = 1) -> LoopPolicy:
     def restart(messages: list[ChatMessage], objection: str, last_run: LastRun | None) -> list[ChatMessage]:
         # The next round's conversation: the first prompt for the code that ran last (and its failure), with the
         # objection to the answer just refused, if any.
@@ -184,6 +184,7 @@ def fix_policy(task: FixTask, reader: KernelReader | None = None) -> LoopPolicy:
         refused_temperature=REFUSED_TEMPERATURE,
         reasks=1,
         judge=judge,
+        candidates=candidates,
     )
 
 
@@ -250,10 +251,12 @@ async def fix_cell(
     callbacks: LoopCallbacks | None = None,
     max_tokens: int = 768,
     reader: KernelReader | None = None,
+    candidates: int = 1,
 ) -> FixOutcome:
     """Propose, run and refine fixes for ``task`` until one runs cleanly and keeps doing the cell's work. With a
     ``reader`` on the kernel the code runs in, the prompt carries what the kernel says, and runs are checked there.
-    Cancel by cancelling the awaiting task."""
+    ``candidates`` answers are run per round where trying is safe: in a kernel of the fixer's own (see
+    :attr:`LoopPolicy.candidates`). Cancel by cancelling the awaiting task."""
     if len(task.source) > MAX_CELL_CHARS:
         message = f"The cell is too long to fix ({len(task.source)} characters, at most {MAX_CELL_CHARS}): split it."
         return FixOutcome("failed", task.source, [], message)
@@ -263,7 +266,7 @@ async def fix_cell(
         engine,
         executor,
         build_fix_prompt(task),
-        fix_policy(task, reader),
+        fix_policy(task, reader, candidates),
         max_rounds,
         task.language,
         callbacks,

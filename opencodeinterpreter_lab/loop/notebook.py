@@ -86,6 +86,7 @@ async def fix_notebook(
     new_kernel: KernelFactory,
     max_rounds: int = 3,
     on_cell: Callable[[CellReport], None] = lambda report: None,
+    candidates: int = 1,
 ) -> NotebookReport:
     """Fix the failing code cells of ``notebook`` (an nbformat v4 node, changed in place) and judge the result in
     fresh kernels (see the module's docstring).
@@ -111,7 +112,7 @@ async def fix_notebook(
                 unset.update(dict.fromkeys(defined_names(cell.source), upstream))
             elif not result.ok:
                 task = FixTask(cell.source, result, list(earlier), language=language)
-                outcome = await fix_cell(engine, executor, task, max_rounds, reader=executor)
+                outcome = await fix_cell(engine, executor, task, max_rounds, reader=executor, candidates=candidates)
                 cell_report = _report(index, cell.source, result, outcome, earlier, [i for i, _ in cells], language)
                 report.failing.append(cell_report)
                 on_cell(cell_report)
