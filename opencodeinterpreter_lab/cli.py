@@ -253,7 +253,7 @@ def _add_model_options(
         parser.add_argument("--output", help=f"write per-{results} results as JSON lines here")
 
 
-HEADLESS_CANDIDATES = 1
+HEADLESS_CANDIDATES = 3
 """Fixes tried per round by the headless fixer, in its own kernel (see ``LoopPolicy.candidates``)."""
 
 
