@@ -257,10 +257,17 @@ HEADLESS_CANDIDATES = 3
 """Fixes tried per round by the headless fixer, in its own kernel (see ``LoopPolicy.candidates``)."""
 
 
+def _at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {number}")
+    return number
+
+
 def _add_candidates_option(parser: argparse.ArgumentParser, default: int = HEADLESS_CANDIDATES, what: str = "") -> None:
     parser.add_argument(
         "--candidates",
-        type=int,
+        type=_at_least_one,
         default=default,
         help=f"fixes tried per round, in the fixer's own kernel, until one passes (default {default}"
         + (f"; {what})" if what else ")"),

@@ -466,6 +466,8 @@ def test_the_benchmark_can_leave_the_hints_out_to_measure_what_they_buy() -> Non
     assert "Hint:" not in build_fix_prompt(FixTask(cell, FAILED, earlier, aids=FixAids(hints=False)))[1]["content"]
     with pytest.raises(SystemExit, match="--without: unknown tips"):
         cli.main(["bench", "fix", "--without", "hints,tips"])
+    with pytest.raises(SystemExit):
+        cli.main(["bench", "fix", "--candidates", "0"])
 
 
 async def test_the_headless_fixer_tries_several_candidates_for_a_rounds_prompt() -> None:
