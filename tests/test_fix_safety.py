@@ -274,7 +274,7 @@ def test_a_cell_knocked_out_by_a_cell_that_stays_broken_is_left_alone(
     monkeypatch.setattr(cli, "_engine", lambda args: engine)
     source = tmp_path / "nb.ipynb"
     write_notebook(source, "data = load('x.csv')", "print(len(data))", "print('independent')")
-    assert cli.main(["fix", str(source), "--max-rounds", "1"]) == 1
+    assert cli.main(["fix", str(source), "--max-rounds", "1", "--candidates", "1"]) == 1
     out = capsys.readouterr().out
     assert "cell 2: NameError: name 'data' is not defined -> NOT fixed (It fails because cell 1 still fails" in out
     assert len(engine.prompts) == 2, "only cell 1 was worked on (one round: an answer, asked again for code)"
