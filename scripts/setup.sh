@@ -14,6 +14,9 @@ fi
 spec="."
 [ -n "$extras" ] && spec=".[${extras}]"
 echo "==> Installing opencodeinterpreter_lab${extras:+[$extras]} and JupyterLab (first run compiles llama.cpp)"
+# `jupyter labextension develop` (below) leaves a copy of install.json in the labextension, which the wheel also maps
+# from the root: hatch refuses a second file at one path, and a second run of this script failed on it.
+rm -f opencodeinterpreter_lab/labextension/install.json
 .venv/bin/python -m pip install --quiet "jupyterlab>=4.6,<5" -e "$spec"
 # Serve the labextension from the source tree, so that `jlpm build` is live on the next page load.
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/jupyter labextension develop --overwrite . >/dev/null
