@@ -154,7 +154,8 @@ def _cmd_bench_fix(args: argparse.Namespace) -> int:
         raise SystemExit(f"--without: unknown {', '.join(sorted(unknown))} (known: {', '.join(sorted(AIDS))})")
     aids = FixAids(hints="hints" not in without, kernel_facts="facts" not in without)
     output = Path(args.output) if args.output else None
-    return main(_engine(args), args.rounds, args.limit, output, only, args.set, aids, args.candidates)
+    in_copy = not args.in_kernel
+    return main(_engine(args), args.rounds, args.limit, output, only, args.set, aids, args.candidates, in_copy)
 
 
 def _cmd_bench_notebooks(args: argparse.Namespace) -> int:
@@ -253,8 +254,9 @@ def _add_model_options(
         parser.add_argument("--output", help=f"write per-{results} results as JSON lines here")
 
 
-HEADLESS_CANDIDATES = 3
-"""Fixes tried per round by the headless fixer, in its own kernel (see ``LoopPolicy.candidates``)."""
+HEADLESS_CANDIDATES = PANEL_CANDIDATES = 3
+"""Fixes tried per round: by the headless fixer in its own kernel, by the panel in copies of the user's kernel (see
+``LoopPolicy.candidates``; the server's ``fix_candidates``)."""
 
 
 def _at_least_one(text: str) -> int:
@@ -318,7 +320,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fixes.add_argument("--limit", type=int, help="only the first N cases")
     fixes.add_argument("--cases", help="only these case ids (comma-separated)")
-    _add_candidates_option(fixes, default=1, what="1: one proposal per round, as in the panel")
+    fixes.add_argument(
+        "--candidates",
+        type=_at_least_one,
+        default=PANEL_CANDIDATES,
+        help=f"fixes tried per round, each in a copy of the kernel, until one passes there and is run (default "
+        f"{PANEL_CANDIDATES}, as in the panel; 1: one untried proposal per round)",
+    )
+    fixes.add_argument(
+        "--in-kernel",
+        action="store_true",
+        help="run the candidates in the benchmark's kernel itself, as the headless fixer does, not in copies",
+    )
     fixes.add_argument(
         "--without",
         help="leave these out of the prompt to measure what they buy (comma-separated): hints (the sentences for "

@@ -50,7 +50,13 @@ class CaseResult:
 
 
 async def run_case(
-    engine: Engine, kernel: KernelExecutor, case: FixCase, rounds: int, aids: FixAids = ALL_AIDS, candidates: int = 1
+    engine: Engine,
+    kernel: KernelExecutor,
+    case: FixCase,
+    rounds: int,
+    aids: FixAids = ALL_AIDS,
+    candidates: int = 1,
+    in_copy: bool = True,
 ) -> CaseResult:
     await kernel.execute("%reset -f")
     for cell in case.setup:
@@ -68,7 +74,9 @@ async def run_case(
     # What the panel sends: the cells above; the kernel is read as the server reads the user's live kernel.
     task = FixTask(case.cell, failure, case.setup, aids=aids)
     callbacks = LoopCallbacks(on_result=on_result)
-    outcome = await fix_cell(engine, kernel, task, rounds, callbacks, reader=kernel, candidates=candidates)
+    outcome = await fix_cell(
+        engine, kernel, task, rounds, callbacks, reader=kernel, candidates=candidates, in_copy=in_copy
+    )
     seconds = time.perf_counter() - started
     passed_check = outcome.status == "fixed" and (await kernel.execute(case.check)).ok
     return CaseResult(
@@ -103,13 +111,14 @@ async def run_fix_benchmark(
     case_set: str = "main",
     aids: FixAids = ALL_AIDS,
     candidates: int = 1,
+    in_copy: bool = True,
 ) -> list[CaseResult]:
     await engine.ready()
     cases = [case for case in CASE_SETS[case_set] if not only or case.id in only][:limit]
     results = []
     async with KernelExecutor(timeout=30) as kernel:
         for number, case in enumerate(cases, start=1):
-            result = await run_case(engine, kernel, case, rounds, aids, candidates)
+            result = await run_case(engine, kernel, case, rounds, aids, candidates, in_copy)
             results.append(result)
             verdict = f"fixed in {result.rounds}" if result.fixed else f"NOT fixed ({result.status})"
             ttft = f"{result.first_token_s:.2f}" if result.first_token_s is not None else "-"
@@ -158,10 +167,11 @@ def main(
     case_set: str = "main",
     aids: FixAids = ALL_AIDS,
     candidates: int = 1,
+    in_copy: bool = True,
 ) -> int:
     async def run() -> list[CaseResult]:
         try:
-            return await run_fix_benchmark(engine, rounds, limit, only, case_set, aids, candidates)
+            return await run_fix_benchmark(engine, rounds, limit, only, case_set, aids, candidates, in_copy)
         finally:
             await engine.close()
 

@@ -130,8 +130,12 @@ class LoopPolicy:
     anything does; the objection goes back to the model as for code that was not run."""
     candidates: int = 1
     """Answers run per round, each sampled for the round's prompt, until one passes: the headless fixer, in a kernel
-    of its own, tries several; the panel runs one in the user's kernel. The second and later sample at least at the
-    last of ``temperatures``, and none may be code that already ran."""
+    of its own, tries several; the panel tries them in a copy of the user's kernel (``trial``). The second and later
+    sample at least at the last of ``temperatures``, and none may be code that already ran."""
+    trial: Callable[[str], Awaitable[ExecutionResult | None]] | None = None
+    """Runs an answer in a copy of the kernel first (see ``trial.py``): only an answer that passes there is proposed
+    and run; one that fails there is refined like a failed run. Where it answers None (no copy can be made), answers
+    are proposed untried, one per round."""
 
 
 async def run_loop(
@@ -153,9 +157,12 @@ async def run_loop(
     rounds: list[Round] = []
     ran = [last_run[0]] if last_run else []
     refused = False
+    trying = policy.trial is not None
     steps = [(n, c) for n in range(1, max_rounds + 1) for c in range(1, policy.candidates + 1)]
     round_start = (messages, last_run)
     for number, candidate in steps:
+        if candidate > 1 and policy.trial is not None and not trying:
+            continue  # no copy of the kernel: one proposal per round, in the user's kernel
         if candidate == 1:
             round_start = (messages, last_run)
         else:  # another candidate for the round's prompt, not a refinement of the last one
@@ -193,17 +200,24 @@ async def run_loop(
         else:
             continue  # no answer of this round could be run
         assert loop_round.code is not None
-        hooks.on_proposal(loop_round)
-        loop_round.result = await executor.execute(loop_round.code)
         ran.append(loop_round.code)
-        if loop_round.result.ok and policy.judge is not None:
-            loop_round.rejected = await policy.judge(loop_round.code, loop_round.result)
-        hooks.on_result(loop_round)
-        if loop_round.rejected is not None:  # ran, but did not do the work: like code that was not run
-            loop_round.objections.append("ran but " + _reason(loop_round.rejected))
-            hooks.on_token(number, f"\n\n*Ran, but not accepted: {_reason(loop_round.rejected)}.*\n\n")
+        if trying and policy.trial is not None:
+            tried = await policy.trial(loop_round.code)
+            trying = tried is not None
+            if tried is not None:
+                await _judge(policy, loop_round, tried)
+                note = "Passed" if loop_round.passed else f"Not proposed: {_failed(loop_round)}"
+                hooks.on_token(number, f"\n\n*{note} in a copy of the kernel.*\n\n")
+        if loop_round.result is None or loop_round.passed:  # untried, or passed in the copy: run it for real
+            hooks.on_proposal(loop_round)
+            await _judge(policy, loop_round, await executor.execute(loop_round.code))
+            hooks.on_result(loop_round)
+            if loop_round.rejected is not None:  # ran, but did not do the work: like code that was not run
+                hooks.on_token(number, f"\n\n*Ran, but not accepted: {_reason(loop_round.rejected)}.*\n\n")
+        if loop_round.rejected is not None:
             messages = policy.redirect(messages, loop_round.rejected, last_run)
             continue
+        assert loop_round.result is not None
         if loop_round.result.ok and policy.stop_when_passed:
             return _ended("passed", rounds, messages)
         last_run = (loop_round.code, loop_round.result)
@@ -234,6 +248,22 @@ def _objection(code: str, explanation: str, policy: LoopPolicy, ran: Sequence[st
         return policy.repeat_objection(explanation), "code that already ran, again"
     objection = policy.objection(code)
     return objection, _reason(objection or "")
+
+
+async def _judge(policy: LoopPolicy, loop_round: Round, result: ExecutionResult) -> None:
+    """Record the round's run, and why a clean run does not count, if anything does (among its objections)."""
+    loop_round.result = result
+    loop_round.rejected = await policy.judge(loop_round.code or "", result) if result.ok and policy.judge else None
+    if loop_round.rejected is not None:
+        loop_round.objections.append("ran but " + _reason(loop_round.rejected))
+
+
+def _failed(loop_round: Round) -> str:
+    """What went wrong with a round's run, in a few words: ``raised NameError``, ``ran but showed nothing``."""
+    if loop_round.rejected is not None:
+        return "it ran but " + _reason(loop_round.rejected)
+    error = loop_round.result.error if loop_round.result is not None else None
+    return f"it raised {error.ename}" if error is not None else "it did not finish"
 
 
 def _reason(objection: str) -> str:

@@ -33,6 +33,8 @@ class ExecutionResult:
     outputs: list[Output] = field(default_factory=list)
     message: str = ""
     """Why the run did not finish (timeout, dead kernel), for people and the model."""
+    in_copy: bool = False
+    """The code ran in a copy of the kernel (see ``trial.py``): what it did there, none of it kept."""
 
     @property
     def ok(self) -> bool:

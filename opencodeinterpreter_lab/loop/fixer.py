@@ -35,6 +35,7 @@ from .core import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, 
 from .execution import ExecutionResult, Executor, KernelReader, describe_variables
 from .hints import HintContext, error_hints
 from .kernel_facts import kernel_facts
+from .trial import try_in_copy
 
 FIX_SYSTEM_PROMPT = (
     "You fix failing Jupyter notebook cells. Reply with one short sentence saying what was wrong, then the "
@@ -144,7 +145,9 @@ def hint_lines(task: FixTask, code: str, failure: ExecutionResult) -> str:
     return "".join(f"\nHint: {hint}" for hint in hints)
 
 
-def fix_policy(task: FixTask, reader: KernelReader | None = None, candidates: int = 1) -> LoopPolicy:
+def fix_policy(
+    task: FixTask, reader: KernelReader | None = None, candidates: int = 1, in_copy: bool = False
+) -> LoopPolicy:
     def restart(messages: list[ChatMessage], objection: str, last_run: LastRun | None) -> list[ChatMessage]:
         # The next round's conversation: the first prompt for the code that ran last (and its failure), with the
         # objection to the answer just refused, if any.
@@ -162,7 +165,7 @@ def fix_policy(task: FixTask, reader: KernelReader | None = None, candidates: in
                 "Do not silence the cell: it ran but showed nothing, and the cell shows its result. Fix the cause "
                 "of the error so that the cell does its work."
             )
-        if reader is not None and parse_cell(task.source) is None:  # nothing proved statically: ask the kernel
+        if reader is not None and not result.in_copy and parse_cell(task.source) is None:  # ask the kernel
             bound = defined_names(code)  # a name the fix renames (a typo, a keyword used as a name) is not wanted
             renamed = {n for n in defined_names(task.source) - bound if difflib.get_close_matches(n, bound, 1, 0.6)}
             unset = await unset_names(reader, defined_names(task.source) - renamed)
@@ -185,6 +188,7 @@ def fix_policy(task: FixTask, reader: KernelReader | None = None, candidates: in
         reasks=1,
         judge=judge,
         candidates=candidates,
+        trial=functools.partial(try_in_copy, reader) if in_copy and reader is not None else None,
     )
 
 
@@ -252,11 +256,13 @@ async def fix_cell(
     max_tokens: int = 768,
     reader: KernelReader | None = None,
     candidates: int = 1,
+    in_copy: bool = False,
 ) -> FixOutcome:
     """Propose, run and refine fixes for ``task`` until one runs cleanly and keeps doing the cell's work. With a
     ``reader`` on the kernel the code runs in, the prompt carries what the kernel says, and runs are checked there.
-    ``candidates`` answers are run per round where trying is safe: in a kernel of the fixer's own (see
-    :attr:`LoopPolicy.candidates`). Cancel by cancelling the awaiting task."""
+    ``candidates`` answers are tried per round where trying is safe (see :attr:`LoopPolicy.candidates`): in a kernel
+    of the fixer's own, or ``in_copy``, in copies of the ``reader``'s kernel, proposing only one that passed there
+    (see ``trial.py``). Cancel by cancelling the awaiting task."""
     if len(task.source) > MAX_CELL_CHARS:
         message = f"The cell is too long to fix ({len(task.source)} characters, at most {MAX_CELL_CHARS}): split it."
         return FixOutcome("failed", task.source, [], message)
@@ -266,7 +272,7 @@ async def fix_cell(
         engine,
         executor,
         build_fix_prompt(task),
-        fix_policy(task, reader, candidates),
+        fix_policy(task, reader, candidates, in_copy),
         max_rounds,
         task.language,
         callbacks,

@@ -1,0 +1,48 @@
+"""Try a fix before proposing it: run it in a forked copy of the user's kernel (:mod:`.kernel_copy`).
+
+The panel proposes fixes in the user's live kernel, where a try would change the user's state. A copy of the kernel
+process has the same variables, imports and data, and nothing it does reaches the notebook: the fixer can run several
+candidates there and propose only one that passed. The copy is made by one silent request, like the kernel's other
+reads; where it cannot be made (see :mod:`.kernel_copy`), the answer is None and the fixer proposes untried.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+from pathlib import Path
+
+from .execution import ExecutionResult, KernelReader
+
+TRY_TIMEOUT = 30.0
+"""A copy that runs longer is killed and the code proposed untried: a slow cell is not a failing one."""
+REPORT_CHARS = 2400
+"""The copy's report, within the kernel read's bound once quoted."""
+
+
+@functools.lru_cache(maxsize=1)
+def _copy_source() -> str:
+    return Path(__file__).with_name("kernel_copy.py").read_text(encoding="utf-8")
+
+
+def trial_expression(code: str, timeout: float = TRY_TIMEOUT) -> str:
+    """One expression that runs ``code`` in a copy of the kernel and returns the copy's JSON report."""
+    return (
+        f"(lambda ns: (exec({_copy_source()!r}, ns), "
+        f"ns['try_code'](get_ipython(), {code!r}, {timeout!r}, {REPORT_CHARS}))[1])({{}})"
+    )
+
+
+async def try_in_copy(reader: KernelReader, code: str, timeout: float = TRY_TIMEOUT) -> ExecutionResult | None:
+    """What ``code`` does in a copy of the kernel ``reader`` reads (``in_copy`` set); None when it was not tried
+    there (no copy could be made, the copy ran past ``timeout``, the kernel could not answer)."""
+    text = await reader.evaluate(trial_expression(code, timeout), timeout + 10)
+    try:
+        report = json.loads(ast.literal_eval(text)) if text else None
+    except (ValueError, SyntaxError, TypeError):  # cut short, or not our report
+        return None
+    if not isinstance(report, dict) or report.get("status") not in ("ok", "error"):
+        return None
+    outputs = [o for o in report.get("outputs", []) if isinstance(o, dict)]
+    return ExecutionResult(report["status"], outputs, in_copy=True)
