@@ -20,6 +20,7 @@ MAX_TOKENS = 32768
 generated schema)."""
 MAX_TEMPERATURE = 2.0
 MAX_FIX_ROUNDS = 10
+MAX_FIX_CANDIDATES = 5
 MAX_TASK_ROUNDS = 20
 MAX_COMPLETION_TEXT = 1_000_000
 MAX_COMPLETION_LINES = 20
@@ -66,6 +67,13 @@ class FixRequest(BaseModel):
     variables: str = Field(default="", max_length=4000)
     language: str = Field(default="python", max_length=40)
     max_rounds: int | None = Field(default=None, ge=1, le=MAX_FIX_ROUNDS)
+    candidates: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_FIX_CANDIDATES,
+        description="Fixes tried per round in copies of the kernel (needs kernel_id) until one passes there and is "
+        "proposed; 1: one proposal per round, untried.",
+    )
     kernel_id: str | None = Field(
         default=None,
         max_length=MAX_ID_LENGTH,
@@ -188,6 +196,7 @@ class ProposalMessage(Sent):
     round: int
     code: str
     explanation: str
+    tried: bool = Field(default=False, description="The code passed in a copy of the kernel before it was proposed.")
 
 
 class Usage(Sent):

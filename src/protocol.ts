@@ -131,6 +131,12 @@ export interface IFixRequest {
   /** 1..10; left out (or null): the server's default. */
   max_rounds?: number | null;
   /**
+   * 1..5: fixes tried per round in copies of the kernel (needs `kernel_id`)
+   * until one passes there and is proposed; 1: one untried proposal per
+   * round. Left out (or null): the server's default.
+   */
+  candidates?: number | null;
+  /**
    * The notebook's kernel: the server reads it silently for the prompt and
    * for its checks of a run.
    */
@@ -240,6 +246,8 @@ export interface IProposalMessage {
   round: number;
   code: string;
   explanation: string;
+  /** The code passed in a copy of the kernel before it was proposed. */
+  tried: boolean;
 }
 
 /**

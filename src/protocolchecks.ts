@@ -64,7 +64,8 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
         typeof value.id === 'string' &&
         typeof value.round === 'number' &&
         typeof value.code === 'string' &&
-        typeof value.explanation === 'string';
+        typeof value.explanation === 'string' &&
+        typeof value.tried === 'boolean';
       break;
     case 'done':
       valid =

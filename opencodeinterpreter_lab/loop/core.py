@@ -259,7 +259,7 @@ async def _judge(policy: LoopPolicy, loop_round: Round, result: ExecutionResult)
 
 
 def _failed(loop_round: Round) -> str:
-    """What went wrong with a round's run, in a few words: ``raised NameError``, ``ran but showed nothing``."""
+    """What went wrong with a round's run, in a few words: ``it raised NameError``, ``it ran but do not …``."""
     if loop_round.rejected is not None:
         return "it ran but " + _reason(loop_round.rejected)
     error = loop_round.result.error if loop_round.result is not None else None

@@ -6,9 +6,10 @@ kernel's traceback format), with every message it would publish captured instead
 to a pipe; then it exits. The kernel itself only waits for the report: its namespace, history and outputs stay as
 they were. A copy that runs past ``timeout`` is killed.
 
-The copy is the kernel's memory, not its world: files it writes and requests it makes are real. Where a copy cannot
-be trusted to behave like the kernel (no ``fork``, a GPU runtime whose state does not survive it, a cell that asks
-for input), the report says ``untried`` and the caller runs the code the ordinary way.
+The copy is the kernel's memory, not its world: files it writes and requests it makes are real, and it shares the
+kernel's open files. Where a copy cannot be trusted to behave like the kernel, or would disturb it (no ``fork``, a
+GPU runtime or a database client loaded, a cell that asks for input), the report says ``untried`` and the caller runs
+the code the ordinary way.
 """
 
 from __future__ import annotations
@@ -27,8 +28,14 @@ from typing import Any
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MAX_DISPLAYS = 8
-_GPU_RUNTIMES = ("torch", "tensorflow", "jax", "cupy")
-"""Their device state does not survive a fork: code using them would fail in the copy and pass in the kernel."""
+_NOT_COPIED = {
+    **dict.fromkeys(("torch", "tensorflow", "jax", "cupy"), "its device state does not survive a copy"),
+    **dict.fromkeys(
+        ("psycopg", "psycopg2", "pymysql", "MySQLdb", "sqlalchemy", "pymongo", "redis"),
+        "a copy would share the kernel's open connections",
+    ),
+}
+"""Libraries that, once loaded, make a copy behave unlike the kernel or disturb it: code is proposed untried."""
 
 
 class _AskedForInput(Exception):
@@ -69,6 +76,9 @@ def _run(shell: Any, code: str) -> dict[str, Any]:
         raise _AskedForInput()
 
     shell.kernel.session.send = lambda *args, **kwargs: None  # nothing the copy does reaches the kernel's clients
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # nor what C code writes to the process's stdout and stderr, which the kernel forwards
+    os.dup2(devnull, 2)
     shell.display_pub.register_hook(capture)
     shell.displayhook.register_hook(capture)
     shell._showtraceback = show_traceback
@@ -112,9 +122,9 @@ def try_code(shell: Any, code: str, timeout: float, max_chars: int) -> str:
     in nbformat's shape (display data reduced to its text), ``message``."""
     if not hasattr(os, "fork"):
         return _untried("this platform cannot fork")
-    gpu = [name for name in _GPU_RUNTIMES if name in sys.modules]
-    if gpu:
-        return _untried(f"{gpu[0]} is loaded: its device state does not survive a copy")
+    for name, why in _NOT_COPIED.items():
+        if name in sys.modules:
+            return _untried(f"{name} is loaded: {why}")
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # "fork() in a multi-threaded process": see the docstring

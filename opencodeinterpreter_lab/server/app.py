@@ -23,6 +23,7 @@ from ..engine.llama import EngineConfig, LlamaEngine
 from ..engine.models import CATALOG, DEFAULT_MODEL, ModelChoice, ModelSource, choose_model
 from ..engine.remote import RemoteConfig, RemoteEngine, config_problem
 from ..engine.switch import ModelSwitcher, SwitchableEngine
+from ..protocol import MAX_FIX_CANDIDATES
 from .conversations import MAX_CONVERSATIONS, MAX_ENTRIES, ConversationStore, InvalidPath
 from .handlers import ChatWebSocket, ConversationHandler, LoadHandler, ModelsHandler, StatusHandler
 from .picker import ModelPicker, PickerSettings
@@ -113,6 +114,15 @@ class OpenCodeInterpreter(ExtensionApp):
     temperature = Float(0.2, config=True, help="Sampling temperature when a request does not set one.")
     max_tokens = Int(1024, config=True, help="Longest answer in tokens when a request does not set one.")
     fix_rounds = Int(3, config=True, help="Fix attempts per failing cell before the assistant gives up.")
+    fix_candidates = Int(
+        3,
+        min=1,
+        max=MAX_FIX_CANDIDATES,
+        config=True,
+        help="Fixes tried per round in a forked copy of the notebook's kernel before one that passed there is "
+        "proposed, when the client sends none (1: propose one untried fix per round). The copy has the kernel's "
+        "memory, not its own world: files it writes are written.",
+    )
     task_rounds = Int(5, config=True, help="Rounds of write → run → read of one task, when the client sends none.")
     system_prompt = Unicode(
         DEFAULT_SYSTEM_PROMPT, config=True, help="System prompt prepended to conversations that have none."
@@ -238,6 +248,7 @@ class OpenCodeInterpreter(ExtensionApp):
             temperature=self.temperature,
             system_prompt=self.system_prompt,
             fix_rounds=self.fix_rounds,
+            fix_candidates=self.fix_candidates,
             task_rounds=self.task_rounds,
         )
 

@@ -49,6 +49,7 @@ class GenerationDefaults:
     temperature: float = 0.2
     system_prompt: str = ""
     fix_rounds: int = 3
+    fix_candidates: int = 3
     task_rounds: int = 5
 
 
@@ -185,11 +186,22 @@ class ChatSession:
         failure = ExecutionResult("error", request.cell.outputs)
         task = FixTask(request.cell.source, failure, request.context, request.variables, language=request.language)
         max_rounds = request.max_rounds or self._defaults.fix_rounds
+        candidates = request.candidates or self._defaults.fix_candidates
         reader = self._kernels(request.kernel_id) if self._kernels and request.kernel_id else None
 
         async def run(executor: LiveNotebookExecutor, callbacks: LoopCallbacks) -> LoopSummary:
             try:
-                outcome = await fix_cell(self._engine, executor, task, max_rounds, callbacks, reader=reader)
+                # Candidates are tried in copies of the user's kernel, never in it (see loop/trial.py).
+                outcome = await fix_cell(
+                    self._engine,
+                    executor,
+                    task,
+                    max_rounds,
+                    callbacks,
+                    reader=reader,
+                    candidates=candidates,
+                    in_copy=True,
+                )
             finally:
                 if reader is not None:
                     reader.close()
@@ -302,8 +314,9 @@ def _done(
 
 def _proposal(request_id: str, loop_round: Round) -> Json:
     assert loop_round.code is not None
+    tried = loop_round.result is not None and loop_round.result.in_copy  # it passed there: failures are not proposed
     message = wire.ProposalMessage(
-        id=request_id, round=loop_round.number, code=loop_round.code, explanation=loop_round.explanation
+        id=request_id, round=loop_round.number, code=loop_round.code, explanation=loop_round.explanation, tried=tried
     )
     return wire.wire(message)
 

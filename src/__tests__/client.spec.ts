@@ -431,6 +431,7 @@ describe('AssistantClient.task', () => {
     expect(stream.round).toBe(2);
     socket.receive({
       type: 'proposal',
+      tried: false,
       id: stream.id,
       round: 2,
       code: 'x = 1',

@@ -44,8 +44,8 @@ describe('the fix loop', () => {
     client.dispose();
   });
 
-  it('sends the cell, its outputs, the cells above, the kernel, variables and the rounds', async () => {
-    const id = await start({ fixRounds: 4 });
+  it('sends the cell, its outputs, the cells above, the kernel, variables, the rounds and the candidates', async () => {
+    const id = await start({ fixRounds: 4, fixCandidates: 2 });
     const request = sent('fix')[0];
     expect(request).toEqual({
       type: 'fix',
@@ -55,6 +55,7 @@ describe('the fix loop', () => {
       variables: 'x: int = 1',
       language: 'python',
       max_rounds: 4,
+      candidates: 2,
       kernel_id: 'kernel-1'
     });
     expect(fix().status).toBe('streaming');
@@ -67,6 +68,7 @@ describe('the fix loop', () => {
     await start({}, t => (t.kernel = null));
     const request = sent('fix')[0];
     expect(request.max_rounds).toBeUndefined();
+    expect(request.candidates).toBeUndefined();
     expect(request.kernel_id).toBeUndefined();
     // The variables stay as the fallback.
     expect(request.variables).toBe('x: int = 1');
@@ -87,6 +89,7 @@ describe('the fix loop', () => {
 
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 1,
       code: 'x = 1\nprint(z)',
@@ -129,6 +132,7 @@ describe('the fix loop', () => {
     expect(fix().round).toBe(2);
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 2,
       code: 'x = 1\nprint(x)',
@@ -174,6 +178,7 @@ describe('the fix loop', () => {
     socket.receive({ type: 'token', id, round: 2, text: 'Try this.' });
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 2,
       code: 'print(1)',
@@ -192,6 +197,7 @@ describe('the fix loop', () => {
     const id = await start();
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 1,
       code: 'print(1)',
@@ -211,6 +217,7 @@ describe('the fix loop', () => {
     const id = await start();
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 1,
       code: 'print(1)',
@@ -235,6 +242,7 @@ describe('the fix loop', () => {
     // A late proposal changes nothing.
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 1,
       code: 'print(1)',
@@ -248,6 +256,7 @@ describe('the fix loop', () => {
     const id = await start();
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 1,
       code: 'print(1)',
@@ -266,6 +275,7 @@ describe('the fix loop', () => {
     const id = await start();
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 1,
       code: 'print(1)',
@@ -299,6 +309,7 @@ describe('the fix loop', () => {
     const id = await start();
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 1,
       code: 'print(1)',
@@ -460,6 +471,7 @@ describe('the fix loop', () => {
       });
       socket.receive({
         type: 'proposal',
+        tried: false,
         id,
         round: 1,
         code: FIXED,

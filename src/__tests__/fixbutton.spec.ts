@@ -199,6 +199,7 @@ describe('the Fix button follows the fix of its cell', () => {
 
     socket.receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 2,
       code: 'total = sum(prices)',

@@ -67,6 +67,7 @@ export class FixHarness {
   propose(round: number, code: string, explanation = ''): void {
     this.socket.receive({
       type: 'proposal',
+      tried: false,
       id: this.id,
       round,
       code,

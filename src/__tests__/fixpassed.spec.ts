@@ -42,6 +42,7 @@ describe('a fix whose run passed', () => {
       socket.receive({ type: 'token', id, round: 1, text: 'Guard it.' });
       socket.receive({
         type: 'proposal',
+        tried: false,
         id,
         round: 1,
         code: 'x = 1\nif False:\n    print(y)',
@@ -76,6 +77,7 @@ describe('a fix whose run passed', () => {
       expect(fix().rounds.map(r => r.text)).toEqual(['Guard it.', 'Print x.']);
       socket.receive({
         type: 'proposal',
+        tried: false,
         id,
         round: 2,
         code: 'x = 1\nprint(x)',
@@ -142,6 +144,7 @@ describe('a fix whose run passed', () => {
       const id = await start();
       socket.receive({
         type: 'proposal',
+        tried: false,
         id,
         round: 1,
         code: 'x = 1\nprint(x)',
@@ -213,6 +216,7 @@ describe('a fix whose run passed', () => {
       const failed = await start();
       socket.receive({
         type: 'proposal',
+        tried: false,
         id: failed,
         round: 1,
         code: 'print(z)',
@@ -235,6 +239,7 @@ describe('a fix whose run passed', () => {
       target.watch = null;
       socket.receive({
         type: 'proposal',
+        tried: false,
         id,
         round: 1,
         code: 'print(1)',

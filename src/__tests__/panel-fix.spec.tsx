@@ -102,6 +102,7 @@ describe('a fix entry after its cell passed', () => {
     const id = socket.messages.find(m => m.type === 'fix').id;
     await receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 1,
       code: `prices = [1, 2, 3]\n${long} = sum(prices)\nprint(${long})`,
@@ -129,6 +130,41 @@ describe('a fix entry after its cell passed', () => {
     expect(texts('.jp-oci-diff ins.jp-oci-diff-whole')).toEqual([
       `print(${long})`
     ]);
+  });
+
+  it('says which proposal passed in a copy of the kernel, and that a round tried there proposed nothing', async () => {
+    const target = new FakeTarget();
+    await act(async () => {
+      model.fixes.start(target);
+      await flushPromises();
+    });
+    const id = socket.messages.find(m => m.type === 'fix').id;
+    const note =
+      '\n\n*Not proposed: it raised NameError in a copy of the kernel.*\n\n';
+    await receive(
+      { type: 'token', id, round: 1, text: 'Use vals.\n```python\nvals\n```' },
+      { type: 'token', id, round: 1, text: note },
+      { type: 'token', id, round: 2, text: 'Use x.' },
+      {
+        type: 'proposal',
+        tried: true,
+        id,
+        round: 2,
+        code: 'print(x)',
+        explanation: 'Use x.'
+      }
+    );
+    const [first, second] = $$('.jp-oci-fix-round');
+    expect(first.textContent).toContain(
+      'Not proposed: it raised NameError in a copy of the kernel.'
+    );
+    expect(first.textContent).toContain(
+      'Nothing in this round was proposed; asked again.'
+    );
+    expect(second.querySelector('.jp-oci-fix-tried')?.textContent).toBe(
+      'Passed in a copy of your kernel.'
+    );
+    expect(texts('.jp-oci-fix-tried')).toHaveLength(1);
   });
 
   it('brings a fix into view when its cell asks for it again', async () => {
@@ -179,6 +215,7 @@ describe('a fix entry after its cell passed', () => {
       { type: 'token', id, round: 1, text: 'Guard the print.' },
       {
         type: 'proposal',
+        tried: false,
         id,
         round: 1,
         code: 'x = 1\nif False:\n    print(y)',
@@ -230,6 +267,7 @@ describe('a fix entry after its cell passed', () => {
     ]);
     await receive({
       type: 'proposal',
+      tried: false,
       id,
       round: 2,
       code: 'x = 1\nprint(x)',
@@ -340,6 +378,7 @@ describe('a fix entry after its cell passed', () => {
       const id = socket.messages.find(m => m.type === 'fix').id;
       await receive({
         type: 'proposal',
+        tried: false,
         id,
         round: 1,
         code: 'total = 0',

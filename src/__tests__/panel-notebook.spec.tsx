@@ -350,6 +350,7 @@ describe('ChatPanel with a notebook', () => {
       socket.receive({ type: 'token', id, round: 1, text: 'Use x.' });
       socket.receive({
         type: 'proposal',
+        tried: false,
         id,
         round: 1,
         code: 'x = 1\nprint(x)',
@@ -426,6 +427,7 @@ describe('ChatPanel with a notebook', () => {
     await act(async () => {
       socket.receive({
         type: 'proposal',
+        tried: false,
         id: second,
         round: 1,
         code: 'print(1)',

@@ -116,6 +116,7 @@ describe('ChatPanel tasks', () => {
       socket.receive({ type: 'token', id, round: 1, text: 'Define x.' });
       socket.receive({
         type: 'proposal',
+        tried: false,
         id,
         round: 1,
         code: 'x = 6 * 7',
@@ -151,6 +152,7 @@ describe('ChatPanel tasks', () => {
     await act(async () => {
       socket.receive({
         type: 'proposal',
+        tried: false,
         id,
         round: 2,
         code: 'print(x + 1)',

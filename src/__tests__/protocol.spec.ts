@@ -285,6 +285,7 @@ describe('the protocol contract (src/protocol.ts ↔ protocol.schema.json)', () 
       ['ChatRequest', 'max_tokens'],
       ['ChatRequest', 'temperature'],
       ['FixRequest', 'max_rounds'],
+      ['FixRequest', 'candidates'],
       ['TaskRequest', 'max_rounds'],
       ['TaskRequest', 'max_tokens'],
       ['TaskRequest', 'temperature']
@@ -316,6 +317,7 @@ describe('the protocol contract (src/protocol.ts ↔ protocol.schema.json)', () 
       ['temperature', 'ChatRequest', 'temperature'],
       ['temperature', 'TaskRequest', 'temperature'],
       ['fixRounds', 'FixRequest', 'max_rounds'],
+      ['fixCandidates', 'FixRequest', 'candidates'],
       ['taskRounds', 'TaskRequest', 'max_rounds']
     ];
     for (const [setting, name, field] of settings) {

@@ -144,6 +144,7 @@ export const KEYS: { [N in ModelName]: KeyKinds<IModels[N]> } = {
     variables: 'optional',
     language: 'optional',
     max_rounds: 'optional',
+    candidates: 'optional',
     kernel_id: 'optional'
   },
   Message: { role: 'required', content: 'required' },
@@ -152,7 +153,8 @@ export const KEYS: { [N in ModelName]: KeyKinds<IModels[N]> } = {
     id: 'required',
     round: 'required',
     code: 'required',
-    explanation: 'required'
+    explanation: 'required',
+    tried: 'required'
   },
   Status: {
     model: 'required',
@@ -225,7 +227,7 @@ export const NULLABLE: {
   FailingCell: {},
   FixCause: { cause_source: true, cell_source: true },
   FixOutcome: { cause: true },
-  FixRequest: { max_rounds: true, kernel_id: true },
+  FixRequest: { max_rounds: true, candidates: true, kernel_id: true },
   Message: {},
   ProposalMessage: {},
   Status: { progress: true },
@@ -524,6 +526,7 @@ export const FIXTURES: {
       variables: 'x: int = 1',
       language: 'python',
       max_rounds: 10,
+      candidates: 5,
       kernel_id: '2c7b3a52-0b53-4a5e-9a54-4f0a1d3c9e21'
     }
   },
@@ -537,14 +540,16 @@ export const FIXTURES: {
       id: 'r1',
       round: 1,
       code: 'print(x)',
-      explanation: 'y is not defined; x is.'
+      explanation: 'y is not defined; x is.',
+      tried: false
     },
     full: {
       type: 'proposal',
       id: 'r1',
       round: 1,
       code: 'print(x)',
-      explanation: ''
+      explanation: '',
+      tried: true
     }
   },
   Status: {

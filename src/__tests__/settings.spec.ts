@@ -17,6 +17,7 @@ describe('task settings', () => {
   it("defaults to the server's rounds, asking before each cell", () => {
     expect(model.settings.taskRounds).toBeNull();
     expect(model.settings.fixRounds).toBeNull();
+    expect(model.settings.fixCandidates).toBeNull();
     expect(model.settings.taskConsent).toBe('ask');
   });
 

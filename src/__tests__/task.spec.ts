@@ -65,7 +65,14 @@ describe('tasks in the chat model', () => {
   }
 
   function propose(id: string, round: number, code: string): void {
-    socket.receive({ type: 'proposal', id, round, code, explanation: '' });
+    socket.receive({
+      type: 'proposal',
+      tried: false,
+      id,
+      round,
+      code,
+      explanation: ''
+    });
   }
 
   afterEach(() => {

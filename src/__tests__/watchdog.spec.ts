@@ -133,6 +133,7 @@ describe('the request watchdog', () => {
     const seen = outcome(stream);
     socket.receive({
       type: 'proposal',
+      tried: false,
       id: stream.id,
       round: 1,
       code: 'y = 1\nprint(y)',
@@ -161,6 +162,7 @@ describe('the request watchdog', () => {
     const seen = outcome(stream);
     socket.receive({
       type: 'proposal',
+      tried: false,
       id: stream.id,
       round: 1,
       code: 'x = 1',

@@ -41,6 +41,8 @@ export interface IFixOptions {
   language?: string;
   /** Sent as `max_rounds`; null: the server's default. */
   maxRounds?: number | null;
+  /** Sent as `candidates`; null: the server's default. */
+  candidates?: number | null;
   /**
    * The notebook's kernel (sent as `kernel_id`), which the server reads
    * silently for the prompt and its checks; null when there is none.
@@ -126,6 +128,9 @@ export function fixRequest(id: string, options: IFixOptions): IFixRequest {
   }
   if (isSet(options.maxRounds)) {
     message.max_rounds = options.maxRounds;
+  }
+  if (isSet(options.candidates)) {
+    message.candidates = options.candidates;
   }
   if (isSet(options.kernelId)) {
     message.kernel_id = options.kernelId;

@@ -41,7 +41,8 @@ export class FixSessions extends SessionList<FixSession> {
       id: UUID.uuid4(),
       client: this.client,
       target,
-      maxRounds: this.settings().fixRounds
+      maxRounds: this.settings().fixRounds,
+      candidates: this.settings().fixCandidates
     });
     this.conversation.setError(null, false);
     this._add(session, [], () => void session.start());

@@ -33,6 +33,11 @@ export interface IChatSettings {
   autoFix: boolean;
   /** The most rounds of a fix (`max_rounds`); null: the server's default. */
   fixRounds: number | null;
+  /**
+   * Fixes tried per round in a copy of the kernel before one is proposed
+   * (`candidates`); null: the server's default.
+   */
+  fixCandidates: number | null;
   /** The most rounds of a task (`max_rounds`); null: the server's default. */
   taskRounds: number | null;
   /** Whether each cell of a task waits for Run (`ask`) or runs at once. */
@@ -51,6 +56,7 @@ export const DEFAULT_SETTINGS: Readonly<IChatSettings> = Object.freeze({
   includeKernelVariables: false,
   autoFix: true,
   fixRounds: null,
+  fixCandidates: null,
   taskRounds: null,
   taskConsent: 'ask'
 });
@@ -78,7 +84,12 @@ export function mergeSettings(
   };
   // Unset (null, or left out): the server's default.
   const optional = (
-    key: 'maxTokens' | 'temperature' | 'fixRounds' | 'taskRounds',
+    key:
+      | 'maxTokens'
+      | 'temperature'
+      | 'fixRounds'
+      | 'fixCandidates'
+      | 'taskRounds',
     valid: (value: number) => boolean
   ): number | null => {
     const raw = merged[key];
@@ -102,6 +113,7 @@ export function mergeSettings(
     includeKernelVariables: flag('includeKernelVariables'),
     autoFix: flag('autoFix'),
     fixRounds: optional('fixRounds', positiveInteger),
+    fixCandidates: optional('fixCandidates', positiveInteger),
     taskRounds: optional('taskRounds', positiveInteger),
     taskConsent:
       merged.taskConsent === 'auto' || merged.taskConsent === 'ask'

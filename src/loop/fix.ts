@@ -75,6 +75,7 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
     this._client = options.client;
     this._target = target;
     this._maxRounds = options.maxRounds;
+    this._candidates = options.candidates;
     this._target.edited.connect(this._onEdited, this);
     this._target.lost.connect(this._onLost, this);
     this._repair = new CauseRepair({
@@ -127,6 +128,7 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
         variables,
         language: this._target.language,
         maxRounds: this._maxRounds,
+        candidates: this._candidates,
         kernelId: this._target.kernelId()
       })
     );
@@ -234,7 +236,8 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
           state.original)
         : state.original;
     const rounds = this._proposedRounds(proposal, {
-      diff: diffLines(before, proposal.code)
+      diff: diffLines(before, proposal.code),
+      tried: proposal.tried
     });
     this._setState({ ...state, status: 'proposed', round, rounds });
     if (this._autoRun) {
@@ -411,6 +414,7 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
   private _client: AssistantClient;
   private _target: IFixTarget;
   private _maxRounds: number | null | undefined;
+  private _candidates: number | null | undefined;
   /** The cells the fix names: the cause's, its regressions. */
   private _cells = new FixCells(() => this._onCellsChanged());
   private _autoRun = false;
@@ -428,5 +432,7 @@ export namespace FixSession {
     target: IFixTarget;
     /** Null or left out: the server's default. */
     maxRounds?: number | null;
+    /** Fixes tried per round in a copy of the kernel; null: the server's. */
+    candidates?: number | null;
   }
 }

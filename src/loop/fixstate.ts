@@ -21,6 +21,8 @@ export type FixStatus =
 export interface IFixRound extends IRoundEntry {
   /** Original → proposed, once the proposal came. */
   readonly diff?: ReadonlyArray<IDiffLine>;
+  /** The proposal passed in a copy of the kernel before it was proposed. */
+  readonly tried?: boolean;
   /** The run of the proposal. */
   readonly result?: {
     readonly status: 'running' | ExecutionStatus;

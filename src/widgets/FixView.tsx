@@ -339,10 +339,15 @@ function FixRoundView(props: {
     >
       {round.code === undefined && !props.current && (
         <div className="jp-oci-fix-note">
-          {trans.__('No usable code in this answer; asked again.')}
+          {trans.__('Nothing in this round was proposed; asked again.')}
         </div>
       )}
       {round.diff && <DiffView lines={round.diff} />}
+      {round.tried && !round.result && (
+        <div className="jp-oci-fix-tried">
+          {trans.__('Passed in a copy of your kernel.')}
+        </div>
+      )}
       {round.result && (
         <div
           className="jp-oci-fix-result"

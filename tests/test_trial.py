@@ -1,0 +1,183 @@
+"""Trying fixes in a forked copy of a real kernel: nothing reaches the kernel, its clients or its namespace."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from scripted import Outbox, ScriptedEngine
+
+from opencodeinterpreter_lab.loop.core import LoopCallbacks, Round
+from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
+from opencodeinterpreter_lab.loop.fixer import FixTask, fix_cell
+from opencodeinterpreter_lab.loop.trial import REPORT_CHARS, trial_expression, try_in_copy
+from opencodeinterpreter_lab.server.session import ChatSession, GenerationDefaults
+
+SETUP = "import math\nvalues = [1, 4, 9]\ncount = 1"
+CELL = "roots = [math.sqroot(v) for v in values]\nprint(roots)"
+
+
+async def _stray_outputs(kernel: KernelExecutor) -> list[str]:
+    """Text of what the kernel published since the last run ended (nothing, when the copy kept to itself)."""
+    seen = []
+    with contextlib.suppress(Exception):  # queue.Empty: drained
+        while True:
+            message = await kernel._client.get_iopub_msg(timeout=0.5)
+            if message["msg_type"] in ("stream", "display_data", "execute_result", "error"):
+                seen.append(str(message["content"]))
+    return seen
+
+
+async def test_code_runs_in_a_copy_and_the_kernel_keeps_its_state() -> None:
+    async with KernelExecutor(timeout=30) as kernel:
+        assert (await kernel.execute(SETUP)).ok
+        code = "count += 41\nvalues.append(16)\nprint('in the copy', count)\ndisplay('shown')\nvalues"
+        tried = await try_in_copy(kernel, code)
+        assert tried is not None and tried.ok and tried.in_copy
+        assert all(text in tried.summary() for text in ("in the copy 42", "'shown'", "[1, 4, 9, 16]"))
+        assert await _stray_outputs(kernel) == [], "the copy's outputs reach no client of the kernel"
+        unchanged = await kernel.execute("print(count, values, 'roots' in dir())")
+        assert unchanged.outputs[0]["text"] == "1 [1, 4, 9] False\n"
+
+
+async def test_a_failure_in_the_copy_reads_like_the_kernels_own() -> None:
+    async with KernelExecutor(timeout=30) as kernel:
+        assert (await kernel.execute(SETUP)).ok
+        real = await kernel.execute(CELL)
+        tried = await try_in_copy(kernel, CELL)
+        assert tried is not None and tried.status == "error" and tried.error is not None and real.error is not None
+        assert (tried.error.ename, tried.error.evalue) == (real.error.ename, real.error.evalue)
+        assert "----> 1 roots = [math.sqroot(v) for v in values]" in tried.summary()
+        assert await _stray_outputs(kernel) == []
+        magic = await try_in_copy(kernel, "%time total = sum(values)\ntotal")
+        assert magic is not None and magic.ok and "14" in magic.summary(), "IPython syntax runs as in the kernel"
+        plot = await try_in_copy(kernel, "import matplotlib.pyplot as plt\nplt.plot(values)\nplt.show()")
+        assert plot is not None and plot.ok and "[image/png output]" in plot.summary()
+
+
+async def test_what_cannot_be_tried_is_left_untried_and_the_kernel_goes_on() -> None:
+    async with KernelExecutor(timeout=30) as kernel:
+        assert await try_in_copy(kernel, "import time\ntime.sleep(60)", timeout=2) is None, "killed, not failed"
+        assert await try_in_copy(kernel, "name = input('Your name? ')") is None
+        assert await try_in_copy(kernel, "import os\nos._exit(3)") is None
+        big = await try_in_copy(kernel, "print('é' * 100_000)\nfor i in range(100): display(i)")
+        assert big is not None and big.ok and len(big.summary()) < REPORT_CHARS, "bounded, not dropped"
+        children = await kernel.execute(
+            "import os\ntry:\n    os.waitpid(-1, os.WNOHANG)\nexcept ChildProcessError:\n    print('none')"
+        )
+        assert children.outputs[0]["text"] == "none\n", "every copy was reaped"
+        await kernel.execute("import sys, types\nsys.modules['torch'] = types.ModuleType('torch')")
+        assert await try_in_copy(kernel, "x = 1") is None, "a GPU runtime's state does not survive a fork"
+
+
+class CountingKernel:
+    """The user's live kernel as the panel's loop sees it: counts the proposals that ran in it."""
+
+    def __init__(self, kernel: KernelExecutor) -> None:
+        self.kernel = kernel
+        self.ran: list[str] = []
+
+    async def execute(self, code: str) -> ExecutionResult:
+        self.ran.append(code)
+        return await self.kernel.execute(code)
+
+
+WRONG = "Use the root.\n```python\nroots = [math.root(v) for v in values]\nprint(roots)\n```"
+ALSO_WRONG = "Use isqrt.\n```python\nroots = [math.isqrt(v) for v in vals]\nprint(roots)\n```"
+FIXED = "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\nprint(roots)\n```"
+
+
+async def test_the_panel_proposes_only_a_candidate_that_passed_in_a_copy() -> None:
+    engine: Any = ScriptedEngine(WRONG, ALSO_WRONG, FIXED)
+    notes: list[str] = []
+    proposed: list[Round] = []
+    callbacks = LoopCallbacks(on_token=lambda number, text: notes.append(text), on_proposal=proposed.append)
+    async with KernelExecutor(timeout=30) as kernel:
+        assert (await kernel.execute(SETUP)).ok
+        failure = await kernel.execute(CELL)
+        live = CountingKernel(kernel)
+        task = FixTask(CELL, failure, [SETUP])
+        outcome = await fix_cell(engine, live, task, 1, callbacks, reader=kernel, candidates=3, in_copy=True)
+    assert outcome.status == "fixed" and "math.sqrt(v)" in outcome.source
+    assert live.ran == [outcome.source], "the failing candidates never ran in the user's kernel"
+    assert [r.candidate for r in proposed] == [3]
+    assert [r.result.in_copy for r in outcome.rounds if r.result] == [True, True, False]
+    assert "*Not proposed: it raised AttributeError in a copy of the kernel.*" in "".join(notes)
+    assert "*Not proposed: it raised NameError in a copy of the kernel.*" in "".join(notes)
+    assert "*Passed in a copy of the kernel.*" in "".join(notes)
+
+
+async def test_when_no_candidate_passes_in_a_copy_the_kernel_is_never_touched() -> None:
+    engine: Any = ScriptedEngine(WRONG, ALSO_WRONG)
+    async with KernelExecutor(timeout=30) as kernel:
+        assert (await kernel.execute(SETUP)).ok
+        failure = await kernel.execute(CELL)
+        live = CountingKernel(kernel)
+        outcome = await fix_cell(
+            engine, live, FixTask(CELL, failure, [SETUP]), 2, reader=kernel, candidates=2, in_copy=True
+        )
+        assert outcome.status != "fixed" and outcome.source == CELL
+        assert live.ran == []
+        assert "vals" in engine.prompts[2][-1]["content"], "the next round refines the last candidate's failure"
+
+
+class SharedKernel:
+    """The server's reader on the notebook's kernel (``LiveKernelReader``), here on a kernel of the test's own."""
+
+    def __init__(self, kernel: KernelExecutor) -> None:
+        self.evaluate = kernel.evaluate
+
+    def close(self) -> None:
+        pass
+
+
+async def test_the_panel_asks_for_candidates_and_gets_one_proposal_that_passed_in_a_copy() -> None:
+    sent = Outbox()
+    engine: Any = ScriptedEngine(WRONG, FIXED)
+    async with KernelExecutor(timeout=30) as kernel:
+        assert (await kernel.execute(SETUP)).ok
+        failure = await kernel.execute(CELL)
+        defaults = GenerationDefaults(fix_candidates=1)  # the request's own number wins
+        shared: Any = SharedKernel(kernel)
+        session = ChatSession(engine, defaults, sent, kernels=lambda kernel_id: shared)
+        cell = {"source": CELL, "outputs": failure.outputs}
+        request = {"type": "fix", "id": "f", "cell": cell, "context": [SETUP], "kernel_id": "k", "candidates": 2}
+        session.handle(json.dumps(request))
+        proposal = await sent.wait_for("proposal")
+        assert proposal["round"] == 1 and "math.sqrt(v)" in proposal["code"]
+        ran = await kernel.execute(proposal["code"])
+        result = {"type": "execution_result", "id": "f", "round": 1, "status": ran.status, "outputs": ran.outputs}
+        session.handle(json.dumps(result))
+        done = await sent.wait_for("done")
+    assert done["outcome"]["status"] == "fixed"
+    assert [m["round"] for m in sent if m["type"] == "proposal"] == [1]
+    text = "".join(m["text"] for m in sent if m["type"] == "token")
+    assert "Not proposed: it raised AttributeError in a copy of the kernel" in text
+
+
+class NoCopies:
+    """A kernel that cannot be copied (not IPython, no fork): every read answers nothing."""
+
+    async def evaluate(self, expression: str, timeout: float = 5.0) -> str | None:
+        await asyncio.sleep(0)
+        return None
+
+
+async def test_without_a_copy_the_panel_proposes_one_untried_fix_per_round() -> None:
+    engine: Any = ScriptedEngine(WRONG, FIXED)
+    async with KernelExecutor(timeout=30) as kernel:
+        assert (await kernel.execute(SETUP)).ok
+        failure = await kernel.execute(CELL)
+        live = CountingKernel(kernel)
+        task = FixTask(CELL, failure, [SETUP])
+        outcome = await fix_cell(engine, live, task, 2, reader=NoCopies(), candidates=3, in_copy=True)
+    assert outcome.status == "fixed"
+    assert [(r.number, r.candidate) for r in outcome.rounds] == [(1, 1), (2, 1)], "one candidate per round"
+    assert len(live.ran) == 2
+
+
+def test_the_trial_expression_carries_the_code_as_a_literal() -> None:
+    code = "print('\"\\'')  # quotes and backslashes\n"
+    assert repr(code) in trial_expression(code)
