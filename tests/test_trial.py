@@ -7,6 +7,7 @@ import contextlib
 import json
 from typing import Any
 
+import pytest
 from scripted import Outbox, ScriptedEngine
 
 from opencodeinterpreter_lab.loop.core import LoopCallbacks, Round
@@ -165,14 +166,15 @@ class NoCopies:
         return None
 
 
-async def test_without_a_copy_the_panel_proposes_one_untried_fix_per_round() -> None:
+@pytest.mark.parametrize("reader", [NoCopies(), None], ids=["no copy can be made", "the kernel cannot be read"])
+async def test_without_a_copy_the_panel_proposes_one_untried_fix_per_round(reader: Any) -> None:
     engine: Any = ScriptedEngine(WRONG, FIXED)
     async with KernelExecutor(timeout=30) as kernel:
         assert (await kernel.execute(SETUP)).ok
         failure = await kernel.execute(CELL)
         live = CountingKernel(kernel)
         task = FixTask(CELL, failure, [SETUP])
-        outcome = await fix_cell(engine, live, task, 2, reader=NoCopies(), candidates=3, in_copy=True)
+        outcome = await fix_cell(engine, live, task, 2, reader=reader, candidates=3, in_copy=True)
     assert outcome.status == "fixed"
     assert [(r.number, r.candidate) for r in outcome.rounds] == [(1, 1), (2, 1)], "one candidate per round"
     assert len(live.ran) == 2

@@ -173,6 +173,9 @@ def fix_policy(
                 return f"Do not drop the cell's work: it ran but did not set {', '.join(unset)}. Set them."
         return None
 
+    trial = None
+    if in_copy and reader is not None and task.language == "python":
+        trial = functools.partial(try_in_copy, reader)
     # Every round starts from the first prompt, for the code that failed last (small models anchor on their earlier
     # answers; the prompt's head stays in llama.cpp's cache). Greedy first; later rounds sample a little, so that a
     # model stuck on one idea can leave it, and more after an answer that repeated the failing code or only hid the
@@ -187,8 +190,8 @@ def fix_policy(
         refused_temperature=REFUSED_TEMPERATURE,
         reasks=1,
         judge=judge,
-        candidates=candidates,
-        trial=functools.partial(try_in_copy, reader) if in_copy and reader is not None else None,
+        candidates=1 if in_copy and trial is None else candidates,  # never tried in the user's kernel itself
+        trial=trial,
     )
 
 
