@@ -180,6 +180,10 @@ test.describe('Failing cells are fixed from their traceback', () => {
     await expect(
       entry.locator('.jp-oci-fix-explanation').first()
     ).not.toBeEmpty();
+    // It was tried in a copy of the notebook's kernel before it was proposed.
+    await expect(entry.locator('.jp-oci-fix-tried')).toHaveText(
+      'Passed in a copy of your kernel.'
+    );
     // A proposal is not applied until the user says so.
     expect(await cellSource(page, 1)).toBe(FAILING);
 
