@@ -13,7 +13,7 @@ from scripted import Outbox, ScriptedEngine
 from opencodeinterpreter_lab.loop.core import LoopCallbacks, Round
 from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
 from opencodeinterpreter_lab.loop.fixer import FixTask, fix_cell
-from opencodeinterpreter_lab.loop.trial import REPORT_CHARS, trial_expression, try_in_copy
+from opencodeinterpreter_lab.loop.trial import NO_ANSWER, REPORT_CHARS, trial_expression, try_in_copy
 from opencodeinterpreter_lab.server.session import ChatSession, GenerationDefaults
 
 SETUP = "import math\nvalues = [1, 4, 9]\ncount = 1"
@@ -36,7 +36,7 @@ async def test_code_runs_in_a_copy_and_the_kernel_keeps_its_state() -> None:
         assert (await kernel.execute(SETUP)).ok
         code = "count += 41\nvalues.append(16)\nprint('in the copy', count)\ndisplay('shown')\nvalues"
         tried = await try_in_copy(kernel, code)
-        assert tried is not None and tried.ok and tried.in_copy
+        assert isinstance(tried, ExecutionResult) and tried.ok and tried.in_copy
         assert all(text in tried.summary() for text in ("in the copy 42", "'shown'", "[1, 4, 9, 16]"))
         assert await _stray_outputs(kernel) == [], "the copy's outputs reach no client of the kernel"
         unchanged = await kernel.execute("print(count, values, 'roots' in dir())")
@@ -48,29 +48,38 @@ async def test_a_failure_in_the_copy_reads_like_the_kernels_own() -> None:
         assert (await kernel.execute(SETUP)).ok
         real = await kernel.execute(CELL)
         tried = await try_in_copy(kernel, CELL)
-        assert tried is not None and tried.status == "error" and tried.error is not None and real.error is not None
+        assert (
+            isinstance(tried, ExecutionResult)
+            and tried.status == "error"
+            and tried.error is not None
+            and real.error is not None
+        )
         assert (tried.error.ename, tried.error.evalue) == (real.error.ename, real.error.evalue)
         assert "----> 1 roots = [math.sqroot(v) for v in values]" in tried.summary()
         assert await _stray_outputs(kernel) == []
         magic = await try_in_copy(kernel, "%time total = sum(values)\ntotal")
-        assert magic is not None and magic.ok and "14" in magic.summary(), "IPython syntax runs as in the kernel"
+        assert isinstance(magic, ExecutionResult) and magic.ok and "14" in magic.summary(), (
+            "IPython syntax runs as in the kernel"
+        )
         plot = await try_in_copy(kernel, "import matplotlib.pyplot as plt\nplt.plot(values)\nplt.show()")
-        assert plot is not None and plot.ok and "[image/png output]" in plot.summary()
+        assert isinstance(plot, ExecutionResult) and plot.ok and "[image/png output]" in plot.summary()
 
 
 async def test_what_cannot_be_tried_is_left_untried_and_the_kernel_goes_on() -> None:
     async with KernelExecutor(timeout=30) as kernel:
-        assert await try_in_copy(kernel, "import time\ntime.sleep(60)", timeout=2) is None, "killed, not failed"
-        assert await try_in_copy(kernel, "name = input('Your name? ')") is None
-        assert await try_in_copy(kernel, "import os\nos._exit(3)") is None
+        slow = await try_in_copy(kernel, "import time\ntime.sleep(60)", timeout=2)
+        assert slow == "the copy ran longer than 2 s", "killed, not failed"
+        assert await try_in_copy(kernel, "name = input('Your name? ')") == "the cell asks for input"
+        assert await try_in_copy(kernel, "import os\nos._exit(3)") == "the copy died"
         big = await try_in_copy(kernel, "print('é' * 100_000)\nfor i in range(100): display(i)")
-        assert big is not None and big.ok and len(big.summary()) < REPORT_CHARS, "bounded, not dropped"
+        assert isinstance(big, ExecutionResult) and big.ok and len(big.summary()) < REPORT_CHARS, "bounded, not dropped"
         children = await kernel.execute(
             "import os\ntry:\n    os.waitpid(-1, os.WNOHANG)\nexcept ChildProcessError:\n    print('none')"
         )
         assert children.outputs[0]["text"] == "none\n", "every copy was reaped"
         await kernel.execute("import sys, types\nsys.modules['torch'] = types.ModuleType('torch')")
-        assert await try_in_copy(kernel, "x = 1") is None, "a GPU runtime's state does not survive a fork"
+        gpu = await try_in_copy(kernel, "x = 1")
+        assert gpu == "torch is loaded: its device state does not survive a copy"
 
 
 class CountingKernel:
@@ -174,10 +183,14 @@ async def test_without_a_copy_the_panel_proposes_one_untried_fix_per_round(reade
         failure = await kernel.execute(CELL)
         live = CountingKernel(kernel)
         task = FixTask(CELL, failure, [SETUP])
-        outcome = await fix_cell(engine, live, task, 2, reader=reader, candidates=3, in_copy=True)
+        notes: list[str] = []
+        callbacks = LoopCallbacks(on_token=lambda number, text: notes.append(text))
+        outcome = await fix_cell(engine, live, task, 2, callbacks, reader=reader, candidates=3, in_copy=True)
     assert outcome.status == "fixed"
     assert [(r.number, r.candidate) for r in outcome.rounds] == [(1, 1), (2, 1)], "one candidate per round"
     assert len(live.ran) == 2
+    untried = [note for note in notes if "Not tried in a copy" in note]
+    assert untried == (["\n\n*Not tried in a copy of the kernel: " + NO_ANSWER + ".*\n\n"] if reader else [])
 
 
 def test_the_trial_expression_carries_the_code_as_a_literal() -> None:

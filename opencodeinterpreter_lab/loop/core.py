@@ -132,10 +132,10 @@ class LoopPolicy:
     """Answers run per round, each sampled for the round's prompt, until one passes: the headless fixer, in a kernel
     of its own, tries several; the panel tries them in a copy of the user's kernel (``trial``). The second and later
     sample at least at the last of ``temperatures``, and none may be code that already ran."""
-    trial: Callable[[str], Awaitable[ExecutionResult | None]] | None = None
+    trial: Callable[[str], Awaitable[ExecutionResult | str]] | None = None
     """Runs an answer in a copy of the kernel first (see ``trial.py``): only an answer that passes there is proposed
-    and run; one that fails there is refined like a failed run. Where it answers None (no copy can be made), answers
-    are proposed untried, one per round."""
+    and run; one that fails there is refined like a failed run. Where it answers why it could not try (no copy can be
+    made), that answer and the later ones are proposed untried, one per round."""
 
 
 async def run_loop(
@@ -203,8 +203,10 @@ async def run_loop(
         ran.append(loop_round.code)
         if trying and policy.trial is not None:
             tried = await policy.trial(loop_round.code)
-            trying = tried is not None
-            if tried is not None:
+            trying = not isinstance(tried, str)
+            if isinstance(tried, str):
+                hooks.on_token(number, f"\n\n*Not tried in a copy of the kernel: {tried}.*\n\n")
+            else:
                 await _judge(policy, loop_round, tried)
                 note = "Passed" if loop_round.passed else f"Not proposed: {_failed(loop_round)}"
                 hooks.on_token(number, f"\n\n*{note} in a copy of the kernel.*\n\n")

@@ -97,19 +97,20 @@ def _run(shell: Any, code: str) -> dict[str, Any]:
 
 
 def _bounded(report: dict[str, Any], max_chars: int) -> str:
-    """The report as JSON within ``max_chars``: every text cut (head and tail), tighter until it fits."""
+    """The report as JSON within ``max_chars``: every text cut (head and tail), the traceback's share the largest,
+    tighter until it fits."""
     budget = max_chars
     while True:
         outputs = []
         for output in report.get("outputs", []):
             output = dict(output)
             if "text" in output:
-                output["text"] = _cut(output["text"], budget // 4)
+                output["text"] = _cut(output["text"], budget // 5)
             if "data" in output:
-                output["data"] = {**output["data"], "text/plain": _cut(output["data"]["text/plain"], budget // 20)}
+                output["data"] = {**output["data"], "text/plain": _cut(output["data"]["text/plain"], budget // 40)}
             if "traceback" in output:
                 output["evalue"] = _cut(output["evalue"], budget // 10)
-                output["traceback"] = _cut(output["traceback"], budget // 3).split("\n")
+                output["traceback"] = _cut(output["traceback"], budget * 2 // 5).split("\n")
             outputs.append(output)
         text = json.dumps({**report, "outputs": outputs})
         if len(text) <= max_chars or budget < 100:
@@ -153,7 +154,7 @@ def try_code(shell: Any, code: str, timeout: float, max_chars: int) -> str:
             chunks.append(chunk)
         else:
             os.kill(pid, signal.SIGKILL)
-            return json.dumps({"status": "timeout", "message": f"The copy ran longer than {timeout:g} s."})
+            return json.dumps({"status": "timeout", "message": f"the copy ran longer than {timeout:g} s"})
     except BaseException:  # interrupted: take the copy down with the wait
         os.kill(pid, signal.SIGKILL)
         raise

@@ -13,12 +13,12 @@ import functools
 import json
 from pathlib import Path
 
-from .execution import ExecutionResult, KernelReader
+from .execution import READ_CHARS, ExecutionResult, KernelReader
 
 TRY_TIMEOUT = 30.0
 """A copy that runs longer is killed and the code proposed untried: a slow cell is not a failing one."""
-REPORT_CHARS = 2400
-"""The copy's report, within the kernel read's bound once quoted."""
+REPORT_CHARS = READ_CHARS // 2 - 100
+"""The copy's JSON report: within the kernel read's bound once quoted, even if every character is escaped again."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,15 +34,20 @@ def trial_expression(code: str, timeout: float = TRY_TIMEOUT) -> str:
     )
 
 
-async def try_in_copy(reader: KernelReader, code: str, timeout: float = TRY_TIMEOUT) -> ExecutionResult | None:
-    """What ``code`` does in a copy of the kernel ``reader`` reads (``in_copy`` set); None when it was not tried
-    there (no copy could be made, the copy ran past ``timeout``, the kernel could not answer)."""
+NO_ANSWER = "the kernel did not answer (busy, gone, or not IPython)"
+
+
+async def try_in_copy(reader: KernelReader, code: str, timeout: float = TRY_TIMEOUT) -> ExecutionResult | str:
+    """What ``code`` does in a copy of the kernel ``reader`` reads (``in_copy`` set), or why it was not tried there
+    (no copy could be made, the copy ran past ``timeout``, the kernel could not answer)."""
     text = await reader.evaluate(trial_expression(code, timeout), timeout + 10)
     try:
         report = json.loads(ast.literal_eval(text)) if text else None
     except (ValueError, SyntaxError, TypeError):  # cut short, or not our report
-        return None
-    if not isinstance(report, dict) or report.get("status") not in ("ok", "error"):
-        return None
+        report = None
+    if not isinstance(report, dict):
+        return NO_ANSWER
+    if report.get("status") not in ("ok", "error"):
+        return str(report.get("message") or NO_ANSWER)
     outputs = [o for o in report.get("outputs", []) if isinstance(o, dict)]
     return ExecutionResult(report["status"], outputs, in_copy=True)
