@@ -45,9 +45,13 @@ async def test_a_failing_cell_is_fixed_and_passes_in_a_real_kernel(engine: Llama
             assert (await kernel.execute(cell)).ok
         failure = await kernel.execute(SQRT_CELL)
         assert failure.status == "error"
-        outcome = await fix_cell(engine, kernel, FixTask(SQRT_CELL, failure, SQRT_SETUP))
+        # As the panel does it: candidates tried in a copy of the kernel, the one that passed there run in it.
+        task = FixTask(SQRT_CELL, failure, SQRT_SETUP)
+        outcome = await fix_cell(engine, kernel, task, reader=kernel, candidates=3, in_copy=True)
         assert outcome.status == "fixed", outcome
         assert "math.sqrt" in outcome.source
+        passed = outcome.rounds[-1]
+        assert passed.tried is not None and passed.tried.ok, "it passed in a copy before it ran in the kernel"
         assert outcome.rounds[-1].result is not None
         assert "[1.0, 2.0, 3.0]" in outcome.rounds[-1].result.summary()
         assert (await kernel.execute("assert roots == [1.0, 2.0, 3.0]")).ok

@@ -114,6 +114,7 @@ async def test_the_panel_proposes_only_a_candidate_that_passed_in_a_copy() -> No
     assert live.ran == [outcome.source], "the failing candidates never ran in the user's kernel"
     assert [r.candidate for r in proposed] == [3]
     assert [r.result.in_copy for r in outcome.rounds if r.result] == [True, True, False]
+    assert [r.tried is not None and r.tried.ok for r in outcome.rounds] == [False, False, True]
     assert "*Not proposed: it raised AttributeError in a copy of the kernel.*" in "".join(notes)
     assert "*Not proposed: it raised NameError in a copy of the kernel.*" in "".join(notes)
     assert "*Passed in a copy of the kernel.*" in "".join(notes)

@@ -33,6 +33,9 @@ class Round:
     first_token_s: float | None = None
     """From the start of the round to its first token."""
     result: ExecutionResult | None = None
+    tried: ExecutionResult | None = None
+    """What the code did in a copy of the kernel before it was proposed, when it was tried there (see
+    :attr:`LoopPolicy.trial`): a failure there is also the round's ``result``; a pass is followed by the real run."""
     usage: Usage = field(default_factory=Usage)
     discarded: list[str] = field(default_factory=list)
     """Earlier answers of this round that could not be run (see :attr:`LoopPolicy.reasks`)."""
@@ -207,6 +210,7 @@ async def run_loop(
             if isinstance(tried, str):
                 hooks.on_token(number, f"\n\n*Not tried in a copy of the kernel: {tried}.*\n\n")
             else:
+                loop_round.tried = tried
                 await _judge(policy, loop_round, tried)
                 note = "Passed" if loop_round.passed else f"Not proposed: {_failed(loop_round)}"
                 hooks.on_token(number, f"\n\n*{note} in a copy of the kernel.*\n\n")

@@ -314,9 +314,12 @@ def _done(
 
 def _proposal(request_id: str, loop_round: Round) -> Json:
     assert loop_round.code is not None
-    tried = loop_round.result is not None and loop_round.result.in_copy  # it passed there: failures are not proposed
     message = wire.ProposalMessage(
-        id=request_id, round=loop_round.number, code=loop_round.code, explanation=loop_round.explanation, tried=tried
+        id=request_id,
+        round=loop_round.number,
+        code=loop_round.code,
+        explanation=loop_round.explanation,
+        tried=loop_round.tried is not None,  # and passed there: what failed there is not proposed
     )
     return wire.wire(message)
 
