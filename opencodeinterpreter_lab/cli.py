@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .engine.models import CATALOG, DEFAULT_MODEL, ModelError, resolve_model
+from .loop.fixer import CANDIDATES
 
 if TYPE_CHECKING:
     from .engine.base import Engine
@@ -254,11 +255,6 @@ def _add_model_options(
         parser.add_argument("--output", help=f"write per-{results} results as JSON lines here")
 
 
-HEADLESS_CANDIDATES = PANEL_CANDIDATES = 3
-"""Fixes tried per round: by the headless fixer in its own kernel, by the panel in copies of the user's kernel (see
-``LoopPolicy.candidates``; the server's ``fix_candidates``)."""
-
-
 def _at_least_one(text: str) -> int:
     number = int(text)
     if number < 1:
@@ -266,7 +262,7 @@ def _at_least_one(text: str) -> int:
     return number
 
 
-def _add_candidates_option(parser: argparse.ArgumentParser, default: int = HEADLESS_CANDIDATES, what: str = "") -> None:
+def _add_candidates_option(parser: argparse.ArgumentParser, default: int = CANDIDATES, what: str = "") -> None:
     parser.add_argument(
         "--candidates",
         type=_at_least_one,
@@ -323,9 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     fixes.add_argument(
         "--candidates",
         type=_at_least_one,
-        default=PANEL_CANDIDATES,
+        default=CANDIDATES,
         help=f"fixes tried per round, each in a copy of the kernel, until one passes there and is run (default "
-        f"{PANEL_CANDIDATES}, as in the panel; 1: one untried proposal per round)",
+        f"{CANDIDATES}, as in the panel; 1: one untried proposal per round)",
     )
     fixes.add_argument(
         "--in-kernel",

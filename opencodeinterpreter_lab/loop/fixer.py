@@ -49,6 +49,9 @@ RETRY_TEMPERATURE = 0.5
 REFUSED_TEMPERATURE = 0.7
 MAX_CELL_CHARS = 12_000
 """Longer cells cannot be rewritten within one answer by the small models this runs on."""
+CANDIDATES = 3
+"""Fixes tried per round where trying is safe: by the panel in copies of the user's kernel (the server's
+``fix_candidates``), by the headless fixer in its own kernel. Set before any benchmark run, not tuned."""
 
 FixStatus = Literal["fixed", "failed", "no_code", "unchanged"]
 _STATUS: dict[LoopEnd, FixStatus] = {

@@ -23,6 +23,7 @@ from ..engine.llama import EngineConfig, LlamaEngine
 from ..engine.models import CATALOG, DEFAULT_MODEL, ModelChoice, ModelSource, choose_model
 from ..engine.remote import RemoteConfig, RemoteEngine, config_problem
 from ..engine.switch import ModelSwitcher, SwitchableEngine
+from ..loop.fixer import CANDIDATES
 from ..protocol import MAX_FIX_CANDIDATES
 from .conversations import MAX_CONVERSATIONS, MAX_ENTRIES, ConversationStore, InvalidPath
 from .handlers import ChatWebSocket, ConversationHandler, LoadHandler, ModelsHandler, StatusHandler
@@ -115,7 +116,7 @@ class OpenCodeInterpreter(ExtensionApp):
     max_tokens = Int(1024, config=True, help="Longest answer in tokens when a request does not set one.")
     fix_rounds = Int(3, config=True, help="Fix attempts per failing cell before the assistant gives up.")
     fix_candidates = Int(
-        3,
+        CANDIDATES,
         min=1,
         max=MAX_FIX_CANDIDATES,
         config=True,

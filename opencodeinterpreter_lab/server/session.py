@@ -19,7 +19,7 @@ from ..loop.causefix import CauseFix, fix_in_cause
 from ..loop.cells import cause_cell
 from ..loop.core import LoopCallbacks, Round
 from ..loop.execution import ExecutionResult
-from ..loop.fixer import FixOutcome, FixTask, fix_cell
+from ..loop.fixer import CANDIDATES, FixOutcome, FixTask, fix_cell
 from ..loop.task import TaskOutcome, run_task
 from ..protocol import (
     CancelRequest,
@@ -49,7 +49,7 @@ class GenerationDefaults:
     temperature: float = 0.2
     system_prompt: str = ""
     fix_rounds: int = 3
-    fix_candidates: int = 3
+    fix_candidates: int = CANDIDATES
     task_rounds: int = 5
 
 
