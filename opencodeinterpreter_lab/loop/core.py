@@ -160,11 +160,11 @@ async def run_loop(
     rounds: list[Round] = []
     ran = [last_run[0]] if last_run else []
     refused = False
-    trying = policy.trial is not None
+    trial = policy.trial  # None once no copy can be made: then one proposal per round, untried
     steps = [(n, c) for n in range(1, max_rounds + 1) for c in range(1, policy.candidates + 1)]
     round_start = (messages, last_run)
     for number, candidate in steps:
-        if candidate > 1 and policy.trial is not None and not trying:
+        if candidate > 1 and policy.trial is not None and trial is None:
             continue  # no copy of the kernel: one proposal per round, in the user's kernel
         if candidate == 1:
             round_start = (messages, last_run)
@@ -204,10 +204,10 @@ async def run_loop(
             continue  # no answer of this round could be run
         assert loop_round.code is not None
         ran.append(loop_round.code)
-        if trying and policy.trial is not None:
-            tried = await policy.trial(loop_round.code)
-            trying = not isinstance(tried, str)
+        if trial is not None:
+            tried = await trial(loop_round.code)
             if isinstance(tried, str):
+                trial = None
                 hooks.on_token(number, f"\n\n*Not tried in a copy of the kernel: {tried}.*\n\n")
             else:
                 loop_round.tried = tried

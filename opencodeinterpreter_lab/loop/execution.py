@@ -11,9 +11,11 @@ import ast
 import asyncio
 import base64
 import contextlib
+import functools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .feedback import ErrorInfo, format_error, head_and_tail, strip_ansi
@@ -147,6 +149,20 @@ class KernelReader(Protocol):
         """The expression's value as text (``text/plain``); None when the kernel cannot say (not IPython, busy past
         ``timeout``, gone, or the expression raised)."""
         ...
+
+
+@functools.lru_cache(maxsize=4)
+def _package_file(name: str) -> str:
+    return Path(__file__).with_name(name).read_text(encoding="utf-8")
+
+
+def kernel_call(module: str, function: str, first: str, *args: object) -> str:
+    """One expression for :meth:`KernelReader.evaluate` that executes ``module`` (a file of this package written to
+    run inside the kernel, standard library only) in a namespace of its own and returns ``function(first, *args)``:
+    ``first`` is an expression in the kernel (``get_ipython()``), ``args`` are literals. It adds nothing to the
+    user's namespace."""
+    arguments = ", ".join([first, *map(repr, args)])
+    return f"(lambda ns: (exec({_package_file(module)!r}, ns), ns[{function!r}]({arguments}))[1])({{}})"
 
 
 async def evaluate_silently(client: Any, expression: str, timeout: float) -> str | None:

@@ -10,12 +10,10 @@ needs no table per error, and it is bounded: one read, ``READ_TIMEOUT`` seconds,
 from __future__ import annotations
 
 import ast
-import functools
 import re
-from pathlib import Path
 
 from .cells import parse_cell
-from .execution import ExecutionResult, KernelReader
+from .execution import ExecutionResult, KernelReader, kernel_call
 from .feedback import strip_ansi
 
 FACT_CHARS = 700
@@ -25,17 +23,9 @@ _MISSING_ATTRIBUTE = re.compile(r"has no attribute '(\w+)'")
 _CELL_LINE = re.compile(r"(?:Cell In\[\d+\]|<ipython-input-[^>]*>), line (\d+)")
 
 
-@functools.lru_cache(maxsize=1)
-def _probe_source() -> str:
-    return Path(__file__).with_name("kernel_probe.py").read_text(encoding="utf-8")
-
-
 def probe_expression(calls: list[str], missing: tuple[str, str] | None) -> str:
     """One expression that runs the probe in a fresh namespace and returns its text."""
-    return (
-        f"(lambda ns: (exec({_probe_source()!r}, ns), "
-        f"ns['probe'](get_ipython().user_ns, {calls!r}, {missing!r}, {FACT_CHARS}))[1])({{}})"
-    )
+    return kernel_call("kernel_probe.py", "probe", "get_ipython().user_ns", calls, missing, FACT_CHARS)
 
 
 def failing_line(failure: ExecutionResult) -> int | None:

@@ -3,17 +3,15 @@
 The panel proposes fixes in the user's live kernel, where a try would change the user's state. A copy of the kernel
 process has the same variables, imports and data, and nothing it does reaches the notebook: the fixer can run several
 candidates there and propose only one that passed. The copy is made by one silent request, like the kernel's other
-reads; where it cannot be made (see :mod:`.kernel_copy`), the answer is None and the fixer proposes untried.
+reads; where it cannot be made (see :mod:`.kernel_copy`), the answer says why and the fixer proposes untried.
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 import json
-from pathlib import Path
 
-from .execution import READ_CHARS, ExecutionResult, KernelReader
+from .execution import READ_CHARS, ExecutionResult, KernelReader, kernel_call
 
 TRY_TIMEOUT = 30.0
 """A copy that runs longer is killed and the code proposed untried: a slow cell is not a failing one."""
@@ -21,17 +19,9 @@ REPORT_CHARS = READ_CHARS // 2 - 100
 """The copy's JSON report: within the kernel read's bound once quoted, even if every character is escaped again."""
 
 
-@functools.lru_cache(maxsize=1)
-def _copy_source() -> str:
-    return Path(__file__).with_name("kernel_copy.py").read_text(encoding="utf-8")
-
-
 def trial_expression(code: str, timeout: float = TRY_TIMEOUT) -> str:
     """One expression that runs ``code`` in a copy of the kernel and returns the copy's JSON report."""
-    return (
-        f"(lambda ns: (exec({_copy_source()!r}, ns), "
-        f"ns['try_code'](get_ipython(), {code!r}, {timeout!r}, {REPORT_CHARS}))[1])({{}})"
-    )
+    return kernel_call("kernel_copy.py", "try_code", "get_ipython()", code, timeout, REPORT_CHARS)
 
 
 NO_ANSWER = "the kernel did not answer (busy, gone, or not IPython)"
