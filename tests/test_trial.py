@@ -194,6 +194,18 @@ async def test_without_a_copy_the_panel_proposes_one_untried_fix_per_round(reade
     assert untried == (["\n\n*Not tried in a copy of the kernel: " + NO_ANSWER + ".*\n\n"] if reader else [])
 
 
+async def test_one_candidate_per_round_is_proposed_untried() -> None:
+    engine: Any = ScriptedEngine(WRONG, FIXED)
+    async with KernelExecutor(timeout=30) as kernel:
+        assert (await kernel.execute(SETUP)).ok
+        failure = await kernel.execute(CELL)
+        live = CountingKernel(kernel)
+        task = FixTask(CELL, failure, [SETUP])
+        outcome = await fix_cell(engine, live, task, 2, reader=kernel, candidates=1, in_copy=True)
+    assert outcome.status == "fixed"
+    assert len(live.ran) == 2 and all(r.tried is None for r in outcome.rounds), "as the setting says: untried"
+
+
 def test_the_trial_expression_carries_the_code_as_a_literal() -> None:
     code = "print('\"\\'')  # quotes and backslashes\n"
     assert repr(code) in trial_expression(code)

@@ -176,8 +176,8 @@ def fix_policy(
                 return f"Do not drop the cell's work: it ran but did not set {', '.join(unset)}. Set them."
         return None
 
-    trial = None
-    if in_copy and reader is not None and task.language == "python":
+    trial = None  # one candidate a round is proposed untried, as documented for candidates = 1
+    if in_copy and candidates > 1 and reader is not None and task.language == "python":
         trial = functools.partial(try_in_copy, reader)
     # Every round starts from the first prompt, for the code that failed last (small models anchor on their earlier
     # answers; the prompt's head stays in llama.cpp's cache). Greedy first; later rounds sample a little, so that a
