@@ -197,6 +197,10 @@ class ProposalMessage(Sent):
     code: str
     explanation: str
     tried: bool = Field(default=False, description="The code passed in a copy of the kernel before it was proposed.")
+    preview: str = Field(
+        default="",
+        description="What the code printed, displayed and set in that copy, in short text; empty when not tried.",
+    )
 
 
 class Usage(Sent):

@@ -248,6 +248,8 @@ export interface IProposalMessage {
   explanation: string;
   /** The code passed in a copy of the kernel before it was proposed. */
   tried: boolean;
+  /** What the code printed, displayed and set in that copy; '' if untried. */
+  preview: string;
 }
 
 /**

@@ -65,7 +65,8 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
         typeof value.round === 'number' &&
         typeof value.code === 'string' &&
         typeof value.explanation === 'string' &&
-        typeof value.tried === 'boolean';
+        typeof value.tried === 'boolean' &&
+        typeof value.preview === 'string';
       break;
     case 'done':
       valid =

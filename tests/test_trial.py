@@ -38,6 +38,7 @@ async def test_code_runs_in_a_copy_and_the_kernel_keeps_its_state() -> None:
         tried = await try_in_copy(kernel, code)
         assert isinstance(tried, ExecutionResult) and tried.ok and tried.in_copy
         assert all(text in tried.summary() for text in ("in the copy 42", "'shown'", "[1, 4, 9, 16]"))
+        assert tried.variables == "count: int = 42", "what the names it binds hold there"
         assert await _stray_outputs(kernel) == [], "the copy's outputs reach no client of the kernel"
         unchanged = await kernel.execute("print(count, values, 'roots' in dir())")
         assert unchanged.outputs[0]["text"] == "1 [1, 4, 9] False\n"
@@ -73,6 +74,8 @@ async def test_what_cannot_be_tried_is_left_untried_and_the_kernel_goes_on() -> 
         assert await try_in_copy(kernel, "import os\nos._exit(3)") == "the copy died"
         big = await try_in_copy(kernel, "print('é' * 100_000)\nfor i in range(100): display(i)")
         assert isinstance(big, ExecutionResult) and big.ok and len(big.summary()) < REPORT_CHARS, "bounded, not dropped"
+        odd = await try_in_copy(kernel, "class Odd:\n    def __len__(self):\n        raise ValueError\nodd = Odd()")
+        assert isinstance(odd, ExecutionResult) and odd.ok and odd.variables == "", "what cannot be described: left out"
         children = await kernel.execute(
             "import os\ntry:\n    os.waitpid(-1, os.WNOHANG)\nexcept ChildProcessError:\n    print('none')"
         )
@@ -158,6 +161,7 @@ async def test_the_panel_asks_for_candidates_and_gets_one_proposal_that_passed_i
         session.handle(json.dumps(request))
         proposal = await sent.wait_for("proposal")
         assert proposal["round"] == 1 and "math.sqrt(v)" in proposal["code"]
+        assert proposal["tried"] and proposal["preview"] == "[1.0, 2.0, 3.0]\nroots: list len=3 = [1.0, 2.0, 3.0]"
         ran = await kernel.execute(proposal["code"])
         result = {"type": "execution_result", "id": "f", "round": 1, "status": ran.status, "outputs": ran.outputs}
         session.handle(json.dumps(result))

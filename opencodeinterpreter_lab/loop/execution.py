@@ -23,6 +23,8 @@ from .feedback import ErrorInfo, format_error, head_and_tail, strip_ansi
 READ_TIMEOUT = 5.0
 READ_CHARS = 4000
 """Kernel reads are bounded: a read that takes longer is skipped, a longer answer cut."""
+PREVIEW_CHARS = 800
+"""Each part of :meth:`ExecutionResult.preview`."""
 
 
 Output = dict[str, Any]
@@ -37,6 +39,8 @@ class ExecutionResult:
     """Why the run did not finish (timeout, dead kernel), for people and the model."""
     in_copy: bool = False
     """The code ran in a copy of the kernel (see ``trial.py``): what it did there, none of it kept."""
+    variables: str = ""
+    """In a copy: what the names the code binds held after it ran (see :func:`describe_expression`)."""
 
     @property
     def ok(self) -> bool:
@@ -63,6 +67,12 @@ class ExecutionResult:
         if error is not None:
             text = (text + "\n" if text else "") + format_error(error, max_chars)
         return text or "(no output)"
+
+    def preview(self, max_chars: int = PREVIEW_CHARS) -> str:
+        """What a run in a copy printed, displayed and set, for people deciding whether to apply the code: its
+        outputs (head and tail) and what the names it binds held there."""
+        shown = self.summary(max_chars) if self.outputs else ""
+        return "\n".join(part for part in (shown, head_and_tail(self.variables, max_chars)) if part)
 
 
 def summarize_output(output: Output) -> str:
@@ -126,16 +136,20 @@ _LIMIT_MEMORY = """(lambda r, used: r.setrlimit(r.RLIMIT_AS, (used + EXTRA, used
 
 async def describe_variables(reader: KernelReader, names: Iterable[str]) -> str:
     """A summary of those of ``names`` the kernel defines (Python kernels), read silently; "" if none."""
-    wanted = sorted(n for n in names if n.isidentifier())
-    if not wanted:
-        return ""
-    text = await reader.evaluate(_DESCRIBE_VARIABLES.replace("NAMES", repr(wanted)))
+    expression = describe_expression(names)
+    text = await reader.evaluate(expression) if expression else None
     if not text:
         return ""
     try:
         return str(ast.literal_eval(text))
     except (ValueError, SyntaxError):  # cut at READ_CHARS: not a whole literal any more
         return ""
+
+
+def describe_expression(names: Iterable[str]) -> str:
+    """One expression whose value summarises those of ``names`` the kernel defines; "" for no names."""
+    wanted = sorted(n for n in names if n.isidentifier())
+    return _DESCRIBE_VARIABLES.replace("NAMES", repr(wanted)) if wanted else ""
 
 
 class Executor(Protocol):

@@ -15,6 +15,7 @@ the code the ordinary way.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import io
 import json
 import os
@@ -54,9 +55,9 @@ def _untried(reason: str) -> str:
     return json.dumps({"status": "untried", "message": reason})
 
 
-def _run(shell: Any, code: str) -> dict[str, Any]:
+def _run(shell: Any, code: str, describe: str) -> dict[str, Any]:
     """In the copy: run ``code`` as a cell; what it printed, displayed and raised, in nbformat's shape (displays
-    reduced to their text)."""
+    reduced to their text), and the value of the expression ``describe`` after it, as text."""
     stdout, stderr = io.StringIO(), io.StringIO()
     sys.stdout, sys.stderr = stdout, stderr
     displays: list[dict[str, Any]] = []
@@ -93,7 +94,12 @@ def _run(shell: Any, code: str) -> dict[str, Any]:
     ]
     for error in errors[-1:]:
         error["traceback"] = _ANSI.sub("", "\n".join(error["traceback"]))
-    return {"status": "error" if errors else "ok", "outputs": streams + displays[:MAX_DISPLAYS] + errors[-1:]}
+    variables = ""
+    if describe and not errors:
+        with contextlib.suppress(Exception):  # what the code bound cannot be described: the run still counts
+            variables = str(eval(describe, {"get_ipython": lambda: shell}))
+    outputs = streams + displays[:MAX_DISPLAYS] + errors[-1:]
+    return {"status": "error" if errors else "ok", "outputs": outputs, "variables": variables}
 
 
 def _bounded(report: dict[str, Any], max_chars: int) -> str:
@@ -112,15 +118,16 @@ def _bounded(report: dict[str, Any], max_chars: int) -> str:
                 output["evalue"] = _cut(output["evalue"], budget // 10)
                 output["traceback"] = _cut(output["traceback"], budget * 2 // 5).split("\n")
             outputs.append(output)
-        text = json.dumps({**report, "outputs": outputs})
+        text = json.dumps({**report, "outputs": outputs, "variables": _cut(report.get("variables", ""), budget // 5)})
         if len(text) <= max_chars or budget < 100:
             return text
         budget //= 2
 
 
-def try_code(shell: Any, code: str, timeout: float, max_chars: int) -> str:
+def try_code(shell: Any, code: str, timeout: float, max_chars: int, describe: str = "") -> str:
     """Run ``code`` in a copy of this kernel; a JSON report: ``status`` ok | error | timeout | untried, ``outputs``
-    in nbformat's shape (display data reduced to its text), ``message``."""
+    in nbformat's shape (display data reduced to its text), ``variables`` (the value of the expression ``describe``
+    after a clean run, as text), ``message``."""
     if not hasattr(os, "fork"):
         return _untried("this platform cannot fork")
     for name, why in _NOT_COPIED.items():
@@ -134,7 +141,7 @@ def try_code(shell: Any, code: str, timeout: float, max_chars: int) -> str:
         try:
             os.close(read_end)
             try:
-                text = _bounded(_run(shell, code), max_chars)
+                text = _bounded(_run(shell, code, describe), max_chars)
             except BaseException as error:  # the copy could not run the cell the way the kernel does
                 text = _untried(f"the copy failed: {type(error).__name__}")
             os.write(write_end, text.encode("utf-8", "replace"))

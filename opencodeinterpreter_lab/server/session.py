@@ -320,6 +320,7 @@ def _proposal(request_id: str, loop_round: Round) -> Json:
         code=loop_round.code,
         explanation=loop_round.explanation,
         tried=loop_round.tried is not None,  # and passed there: what failed there is not proposed
+        preview=loop_round.tried.preview() if loop_round.tried is not None else "",
     )
     return wire.wire(message)
 

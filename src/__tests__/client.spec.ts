@@ -432,6 +432,7 @@ describe('AssistantClient.task', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id: stream.id,
       round: 2,
       code: 'x = 1',

@@ -90,6 +90,7 @@ describe('the fix loop', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 1,
       code: 'x = 1\nprint(z)',
@@ -133,6 +134,7 @@ describe('the fix loop', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 2,
       code: 'x = 1\nprint(x)',
@@ -179,6 +181,7 @@ describe('the fix loop', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 2,
       code: 'print(1)',
@@ -198,6 +201,7 @@ describe('the fix loop', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 1,
       code: 'print(1)',
@@ -218,6 +222,7 @@ describe('the fix loop', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 1,
       code: 'print(1)',
@@ -243,6 +248,7 @@ describe('the fix loop', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 1,
       code: 'print(1)',
@@ -257,6 +263,7 @@ describe('the fix loop', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 1,
       code: 'print(1)',
@@ -276,6 +283,7 @@ describe('the fix loop', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 1,
       code: 'print(1)',
@@ -310,6 +318,7 @@ describe('the fix loop', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 1,
       code: 'print(1)',
@@ -472,6 +481,7 @@ describe('the fix loop', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 1,
         code: FIXED,

@@ -200,6 +200,7 @@ describe('the Fix button follows the fix of its cell', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 2,
       code: 'total = sum(prices)',

@@ -68,6 +68,7 @@ export class FixHarness {
     this.socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id: this.id,
       round,
       code,

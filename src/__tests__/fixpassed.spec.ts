@@ -43,6 +43,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 1,
         code: 'x = 1\nif False:\n    print(y)',
@@ -78,6 +79,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 2,
         code: 'x = 1\nprint(x)',
@@ -145,6 +147,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 1,
         code: 'x = 1\nprint(x)',
@@ -217,6 +220,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id: failed,
         round: 1,
         code: 'print(z)',
@@ -240,6 +244,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 1,
         code: 'print(1)',

@@ -103,6 +103,7 @@ describe('a fix entry after its cell passed', () => {
     await receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 1,
       code: `prices = [1, 2, 3]\n${long} = sum(prices)\nprint(${long})`,
@@ -132,7 +133,7 @@ describe('a fix entry after its cell passed', () => {
     ]);
   });
 
-  it('says which proposal passed in a copy of the kernel, and that a round tried there proposed nothing', async () => {
+  it('says which proposal passed in a copy of the kernel and what it did there, and that a round tried there proposed nothing', async () => {
     const target = new FakeTarget();
     await act(async () => {
       model.fixes.start(target);
@@ -148,6 +149,7 @@ describe('a fix entry after its cell passed', () => {
       {
         type: 'proposal',
         tried: true,
+        preview: '3\nx: int = 3',
         id,
         round: 2,
         code: 'print(x)',
@@ -165,6 +167,11 @@ describe('a fix entry after its cell passed', () => {
       'Passed in a copy of your kernel.'
     );
     expect(texts('.jp-oci-fix-tried')).toHaveLength(1);
+    // What it printed and set there, to read before "Apply & run".
+    expect(second.querySelector('.jp-oci-fix-preview pre')?.textContent).toBe(
+      '3\nx: int = 3'
+    );
+    expect(first.querySelector('.jp-oci-fix-preview')).toBeNull();
   });
 
   it('brings a fix into view when its cell asks for it again', async () => {
@@ -216,6 +223,7 @@ describe('a fix entry after its cell passed', () => {
       {
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 1,
         code: 'x = 1\nif False:\n    print(y)',
@@ -268,6 +276,7 @@ describe('a fix entry after its cell passed', () => {
     await receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round: 2,
       code: 'x = 1\nprint(x)',
@@ -379,6 +388,7 @@ describe('a fix entry after its cell passed', () => {
       await receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 1,
         code: 'total = 0',

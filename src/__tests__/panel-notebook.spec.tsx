@@ -351,6 +351,7 @@ describe('ChatPanel with a notebook', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 1,
         code: 'x = 1\nprint(x)',
@@ -428,6 +429,7 @@ describe('ChatPanel with a notebook', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id: second,
         round: 1,
         code: 'print(1)',

@@ -117,6 +117,7 @@ describe('ChatPanel tasks', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 1,
         code: 'x = 6 * 7',
@@ -153,6 +154,7 @@ describe('ChatPanel tasks', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
+      preview: '',
         id,
         round: 2,
         code: 'print(x + 1)',

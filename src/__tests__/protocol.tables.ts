@@ -541,7 +541,8 @@ export const FIXTURES: {
       round: 1,
       code: 'print(x)',
       explanation: 'y is not defined; x is.',
-      tried: false
+      tried: false,
+      preview: ''
     },
     full: {
       type: 'proposal',
@@ -549,7 +550,8 @@ export const FIXTURES: {
       round: 1,
       code: 'print(x)',
       explanation: '',
-      tried: true
+      tried: true,
+      preview: 'x: int = 1'
     }
   },
   Status: {

@@ -68,6 +68,7 @@ describe('tasks in the chat model', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id,
       round,
       code,

@@ -134,6 +134,7 @@ describe('the request watchdog', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id: stream.id,
       round: 1,
       code: 'y = 1\nprint(y)',
@@ -163,6 +164,7 @@ describe('the request watchdog', () => {
     socket.receive({
       type: 'proposal',
       tried: false,
+      preview: '',
       id: stream.id,
       round: 1,
       code: 'x = 1',

@@ -237,7 +237,8 @@ export class FixSession extends LoopSession<IFixState, IFixRound> {
         : state.original;
     const rounds = this._proposedRounds(proposal, {
       diff: diffLines(before, proposal.code),
-      tried: proposal.tried
+      tried: proposal.tried,
+      preview: proposal.preview
     });
     this._setState({ ...state, status: 'proposed', round, rounds });
     if (this._autoRun) {

@@ -23,6 +23,8 @@ export interface IFixRound extends IRoundEntry {
   readonly diff?: ReadonlyArray<IDiffLine>;
   /** The proposal passed in a copy of the kernel before it was proposed. */
   readonly tried?: boolean;
+  /** What the proposal printed, displayed and set in that copy. */
+  readonly preview?: string;
   /** The run of the proposal. */
   readonly result?: {
     readonly status: 'running' | ExecutionStatus;

@@ -348,6 +348,12 @@ function FixRoundView(props: {
           {trans.__('Passed in a copy of your kernel.')}
         </div>
       )}
+      {round.tried && !round.result && round.preview && (
+        <details className="jp-oci-fix-preview" open>
+          <summary>{trans.__('What it did there')}</summary>
+          <pre>{round.preview}</pre>
+        </details>
+      )}
       {round.result && (
         <div
           className="jp-oci-fix-result"

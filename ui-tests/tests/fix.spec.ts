@@ -184,6 +184,10 @@ test.describe('Failing cells are fixed from their traceback', () => {
     await expect(entry.locator('.jp-oci-fix-tried')).toHaveText(
       'Passed in a copy of your kernel.'
     );
+    // And what it printed and set there: the cell's roots, among others.
+    await expect(entry.locator('.jp-oci-fix-preview pre')).toContainText(
+      'roots:'
+    );
     // A proposal is not applied until the user says so.
     expect(await cellSource(page, 1)).toBe(FAILING);
 
