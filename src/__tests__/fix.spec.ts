@@ -481,7 +481,7 @@ describe('the fix loop', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 1,
         code: FIXED,

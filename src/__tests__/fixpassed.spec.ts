@@ -43,7 +43,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 1,
         code: 'x = 1\nif False:\n    print(y)',
@@ -79,7 +79,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 2,
         code: 'x = 1\nprint(x)',
@@ -147,7 +147,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 1,
         code: 'x = 1\nprint(x)',
@@ -220,7 +220,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id: failed,
         round: 1,
         code: 'print(z)',
@@ -244,7 +244,7 @@ describe('a fix whose run passed', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 1,
         code: 'print(1)',

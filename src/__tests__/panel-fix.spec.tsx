@@ -223,7 +223,7 @@ describe('a fix entry after its cell passed', () => {
       {
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 1,
         code: 'x = 1\nif False:\n    print(y)',
@@ -388,7 +388,7 @@ describe('a fix entry after its cell passed', () => {
       await receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 1,
         code: 'total = 0',

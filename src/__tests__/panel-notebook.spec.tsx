@@ -351,7 +351,7 @@ describe('ChatPanel with a notebook', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 1,
         code: 'x = 1\nprint(x)',
@@ -429,7 +429,7 @@ describe('ChatPanel with a notebook', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id: second,
         round: 1,
         code: 'print(1)',

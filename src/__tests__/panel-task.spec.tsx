@@ -117,7 +117,7 @@ describe('ChatPanel tasks', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 1,
         code: 'x = 6 * 7',
@@ -154,7 +154,7 @@ describe('ChatPanel tasks', () => {
       socket.receive({
         type: 'proposal',
         tried: false,
-      preview: '',
+        preview: '',
         id,
         round: 2,
         code: 'print(x + 1)',

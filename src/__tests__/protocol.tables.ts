@@ -154,7 +154,8 @@ export const KEYS: { [N in ModelName]: KeyKinds<IModels[N]> } = {
     round: 'required',
     code: 'required',
     explanation: 'required',
-    tried: 'required'
+    tried: 'required',
+    preview: 'required'
   },
   Status: {
     model: 'required',

@@ -351,7 +351,7 @@ function FixRoundView(props: {
       {round.tried && !round.result && round.preview && (
         <details className="jp-oci-fix-preview" open>
           <summary>{trans.__('What it did there')}</summary>
-          <pre>{round.preview}</pre>
+          <pre className="jp-oci-fix-preview-text">{round.preview}</pre>
         </details>
       )}
       {round.result && (
