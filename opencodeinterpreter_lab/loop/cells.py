@@ -233,22 +233,18 @@ def dropped_inputs(original: str, fix: str, error: str, earlier: Sequence[str] =
     """What the original cell works with that the fix no longer uses at all, though ``error`` (the error's name and
     message) is not about it: a variable or function it reads (``sorted(words)`` for ``sorted(words, len)``,
     ``np.arange(...)`` for ``values``) or a string it names (``df.iloc[0, :]`` for ``df.loc[0, 'score']``). Such a fix
-    changes what the cell computes rather than how. Only names that exist count (built-ins, what the ``earlier`` cells
-    bind: not ``null``, undefined whether or not the error names it); modules are left out (``float`` may replace
-    ``np.float``), and so are names and strings the fix keeps in a close spelling or as a method (``ages.max()`` for
-    ``max(ages)``)."""
+    changes what the cell computes rather than how. Modules are left out (``float`` may replace ``np.float``), and so
+    are names and strings the fix keeps in a close spelling or as a method (``ages.max()`` for ``max(ages)``)."""
     original_tree, fix_tree = parse_cell(original), parse_cell(fix)
     if original_tree is None or fix_tree is None:
         return []
     names, strings = _inputs(original_tree)
     kept_names, kept_strings = _inputs(fix_tree)
     kept_names |= {n.attr for n in ast.walk(fix_tree) if isinstance(n, ast.Attribute)}
-    trees = [t for t in map(parse_cell, earlier) if t is not None]
-    modules = _imported_in(original_tree).union(*map(_imported_in, trees))
-    known = _BUILTINS.union(*map(_defined_in, trees))  # a name nothing defines is a bug of its own (``null``)
+    modules = _imported_in(original_tree).union(*(_imported_in(t) for t in map(parse_cell, earlier) if t))
     dropped = [
         name
-        for name in (names & known) - kept_names - modules - _defined_in(original_tree)
+        for name in names - kept_names - modules - _defined_in(original_tree)
         if not re.search(rf"\b{re.escape(name)}\b", error) and not difflib.get_close_matches(name, kept_names, 1, 0.6)
     ]
     dropped += [
