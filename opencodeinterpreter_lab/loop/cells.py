@@ -229,45 +229,6 @@ def dropped_names(original: str, fix: str) -> list[str]:
     return sorted(_readable(e) for e in dropped)
 
 
-def dropped_inputs(original: str, fix: str, error: str, earlier: Sequence[str] = ()) -> list[str]:
-    """What the original cell works with that the fix no longer uses at all, though ``error`` (the error's name and
-    message) is not about it: a variable or function it reads (``sorted(words)`` for ``sorted(words, len)``,
-    ``np.arange(...)`` for ``values``) or a string it names (``df.iloc[0, :]`` for ``df.loc[0, 'score']``). Such a fix
-    changes what the cell computes rather than how. Modules are left out (``float`` may replace ``np.float``), and so
-    are names and strings the fix keeps in a close spelling or as a method (``ages.max()`` for ``max(ages)``)."""
-    original_tree, fix_tree = parse_cell(original), parse_cell(fix)
-    if original_tree is None or fix_tree is None:
-        return []
-    names, strings = _inputs(original_tree)
-    kept_names, kept_strings = _inputs(fix_tree)
-    kept_names |= {n.attr for n in ast.walk(fix_tree) if isinstance(n, ast.Attribute)}
-    modules = _imported_in(original_tree).union(*(_imported_in(t) for t in map(parse_cell, earlier) if t))
-    dropped = [
-        name
-        for name in names - kept_names - modules - _defined_in(original_tree)
-        if not re.search(rf"\b{re.escape(name)}\b", error) and not difflib.get_close_matches(name, kept_names, 1, 0.6)
-    ]
-    dropped += [
-        repr(text)
-        for text in strings - kept_strings
-        if text not in error and not difflib.get_close_matches(text, kept_strings, 1, 0.6)
-    ]
-    return sorted(dropped)
-
-
-def _inputs(tree: ast.Module) -> tuple[set[str], set[str]]:
-    """The names a cell reads and the strings it names (not its docstrings and f-strings' pieces)."""
-    names = _used_in(tree)
-    skipped = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
-    skipped |= {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
-    strings = {
-        n.value
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.strip() and id(n) not in skipped
-    }
-    return names, strings
-
-
 def _shows(effect: str) -> bool:
     return effect.startswith("call:") and effect.rsplit(".", 1)[-1].removeprefix("call:") in _SHOWS
 

@@ -20,7 +20,6 @@ from typing import Literal
 from ..engine.base import ChatMessage, Engine, Usage
 from .cells import (
     defined_names,
-    dropped_inputs,
     dropped_names,
     guarded_names,
     parse_cell,
@@ -96,12 +95,6 @@ class FixTask:
     def context(self) -> list[str]:
         """The earlier cells that define names the cell uses (see :func:`relevant_cells`)."""
         return relevant_cells(self.earlier, self.source) if self.language == "python" else []
-
-    @functools.cached_property
-    def error_text(self) -> str:
-        """The failure's error name and message (not its traceback, which quotes the code)."""
-        error = self.failure.error
-        return f"{error.ename}: {error.evalue}" if error is not None else ""
 
     @functools.cached_property
     def earlier_defined(self) -> set[str]:
@@ -217,9 +210,8 @@ def fix_objection(task: FixTask, code: str) -> str | None:
     """Why a proposed fix must not run (it hides the error, drops or fakes the cell's work), or None.
 
     Each check is true of any cell, whatever its error: a fix keeps doing what the cell did (the names it set, what
-    it showed), unconditionally, with what it worked with (what it read, unless the error is about it); it does not
-    make up data that earlier cells hold; and it does not lean on what the failed run of the original left in the
-    kernel, which a restart loses."""
+    it showed), unconditionally; it does not make up data that earlier cells hold; and it does not lean on what the
+    failed run of the original left in the kernel, which a restart loses."""
     if task.language != "python":
         return None
     work = "Fix the cause of the error so that the cell does its work."
@@ -227,12 +219,6 @@ def fix_objection(task: FixTask, code: str) -> str | None:
         return f"Do not guard with if/try: the cell must still do {', '.join(hidden)} every time. {work}"
     if dropped := dropped_names(task.source, code):
         return f"Do not drop the cell's work: it must still do {', '.join(dropped)}. {work}"
-    if unused := dropped_inputs(task.source, code, task.error_text, task.earlier):
-        it = "it" if len(unused) == 1 else "them"
-        return (
-            f"Keep using {', '.join(unused)}: the cell works with {it}, and the error is not about {it}. Change how "
-            f"the cell uses {it}, not what the cell computes."
-        )
     if made_up := recreated_names(task.source, code, task.earlier):
         names = ", ".join(made_up)
         return (
