@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from scripted import Outbox, ScriptedEngine
 
 from opencodeinterpreter_lab.loop.core import LoopCallbacks, Round
-from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
-from opencodeinterpreter_lab.loop.fixer import FixTask, fix_cell
+from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor, KernelReader
+from opencodeinterpreter_lab.loop.fixer import FixOutcome, FixTask, fix_cell
 from opencodeinterpreter_lab.loop.trial import NO_ANSWER, REPORT_CHARS, trial_expression, try_in_copy
 from opencodeinterpreter_lab.server.session import ChatSession, GenerationDefaults
 
@@ -102,19 +102,34 @@ ALSO_WRONG = "Use isqrt.\n```python\nroots = [math.isqrt(v) for v in vals]\nprin
 FIXED = "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\nprint(roots)\n```"
 
 
-async def test_the_panel_proposes_only_a_candidate_that_passed_in_a_copy() -> None:
-    engine: Any = ScriptedEngine(WRONG, ALSO_WRONG, FIXED)
-    notes: list[str] = []
-    proposed: list[Round] = []
-    callbacks = LoopCallbacks(on_token=lambda number, text: notes.append(text), on_proposal=proposed.append)
+async def _fix_as_the_panel(
+    engine: Any,
+    rounds: int,
+    candidates: int,
+    callbacks: LoopCallbacks | None = None,
+    reader: KernelReader | Literal["the kernel"] | None = "the kernel",
+) -> tuple[FixOutcome, list[str]]:
+    """Fix CELL after SETUP as the panel does (candidates in copies of the kernel): the outcome, and the code that
+    ran in the kernel itself."""
     async with KernelExecutor(timeout=30) as kernel:
         assert (await kernel.execute(SETUP)).ok
         failure = await kernel.execute(CELL)
         live = CountingKernel(kernel)
         task = FixTask(CELL, failure, [SETUP])
-        outcome = await fix_cell(engine, live, task, 1, callbacks, reader=kernel, candidates=3, in_copy=True)
+        read = kernel if reader == "the kernel" else reader
+        outcome = await fix_cell(
+            engine, live, task, rounds, callbacks, reader=read, candidates=candidates, in_copy=True
+        )
+    return outcome, live.ran
+
+
+async def test_the_panel_proposes_only_a_candidate_that_passed_in_a_copy() -> None:
+    notes: list[str] = []
+    proposed: list[Round] = []
+    callbacks = LoopCallbacks(on_token=lambda number, text: notes.append(text), on_proposal=proposed.append)
+    outcome, ran = await _fix_as_the_panel(ScriptedEngine(WRONG, ALSO_WRONG, FIXED), 1, 3, callbacks)
     assert outcome.status == "fixed" and "math.sqrt(v)" in outcome.source
-    assert live.ran == [outcome.source], "the failing candidates never ran in the user's kernel"
+    assert ran == [outcome.source], "the failing candidates never ran in the user's kernel"
     assert [r.candidate for r in proposed] == [3]
     assert [r.result.in_copy for r in outcome.rounds if r.result] == [True, True, False]
     assert [r.tried is not None and r.tried.ok for r in outcome.rounds] == [False, False, True]
@@ -125,16 +140,10 @@ async def test_the_panel_proposes_only_a_candidate_that_passed_in_a_copy() -> No
 
 async def test_when_no_candidate_passes_in_a_copy_the_kernel_is_never_touched() -> None:
     engine: Any = ScriptedEngine(WRONG, ALSO_WRONG)
-    async with KernelExecutor(timeout=30) as kernel:
-        assert (await kernel.execute(SETUP)).ok
-        failure = await kernel.execute(CELL)
-        live = CountingKernel(kernel)
-        outcome = await fix_cell(
-            engine, live, FixTask(CELL, failure, [SETUP]), 2, reader=kernel, candidates=2, in_copy=True
-        )
-        assert outcome.status != "fixed" and outcome.source == CELL
-        assert live.ran == []
-        assert "vals" in engine.prompts[2][-1]["content"], "the next round refines the last candidate's failure"
+    outcome, ran = await _fix_as_the_panel(engine, 2, 2)
+    assert outcome.status != "fixed" and outcome.source == CELL
+    assert ran == []
+    assert "vals" in engine.prompts[2][-1]["content"], "the next round refines the last candidate's failure"
 
 
 class SharedKernel:
@@ -182,32 +191,20 @@ class NoCopies:
 
 @pytest.mark.parametrize("reader", [NoCopies(), None], ids=["no copy can be made", "the kernel cannot be read"])
 async def test_without_a_copy_the_panel_proposes_one_untried_fix_per_round(reader: Any) -> None:
-    engine: Any = ScriptedEngine(WRONG, FIXED)
-    async with KernelExecutor(timeout=30) as kernel:
-        assert (await kernel.execute(SETUP)).ok
-        failure = await kernel.execute(CELL)
-        live = CountingKernel(kernel)
-        task = FixTask(CELL, failure, [SETUP])
-        notes: list[str] = []
-        callbacks = LoopCallbacks(on_token=lambda number, text: notes.append(text))
-        outcome = await fix_cell(engine, live, task, 2, callbacks, reader=reader, candidates=3, in_copy=True)
+    notes: list[str] = []
+    callbacks = LoopCallbacks(on_token=lambda number, text: notes.append(text))
+    outcome, ran = await _fix_as_the_panel(ScriptedEngine(WRONG, FIXED), 2, 3, callbacks, reader)
     assert outcome.status == "fixed"
     assert [(r.number, r.candidate) for r in outcome.rounds] == [(1, 1), (2, 1)], "one candidate per round"
-    assert len(live.ran) == 2
+    assert len(ran) == 2
     untried = [note for note in notes if "Not tried in a copy" in note]
     assert untried == (["\n\n*Not tried in a copy of the kernel: " + NO_ANSWER + ".*\n\n"] if reader else [])
 
 
 async def test_one_candidate_per_round_is_proposed_untried() -> None:
-    engine: Any = ScriptedEngine(WRONG, FIXED)
-    async with KernelExecutor(timeout=30) as kernel:
-        assert (await kernel.execute(SETUP)).ok
-        failure = await kernel.execute(CELL)
-        live = CountingKernel(kernel)
-        task = FixTask(CELL, failure, [SETUP])
-        outcome = await fix_cell(engine, live, task, 2, reader=kernel, candidates=1, in_copy=True)
+    outcome, ran = await _fix_as_the_panel(ScriptedEngine(WRONG, FIXED), 2, 1)
     assert outcome.status == "fixed"
-    assert len(live.ran) == 2 and all(r.tried is None for r in outcome.rounds), "as the setting says: untried"
+    assert len(ran) == 2 and all(r.tried is None for r in outcome.rounds), "as the setting says: untried"
 
 
 def test_the_trial_expression_carries_the_code_as_a_literal() -> None:
