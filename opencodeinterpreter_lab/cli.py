@@ -163,7 +163,8 @@ def _cmd_bench_notebooks(args: argparse.Namespace) -> int:
     from .bench.notebooks import main
 
     only = args.notebooks.split(",") if args.notebooks else ()
-    return main(_engine(args), args.rounds, only, Path(args.output) if args.output else None, args.candidates)
+    output = Path(args.output) if args.output else None
+    return main(_engine(args), args.rounds, only, output, args.candidates, not args.in_kernel)
 
 
 def _cmd_bench_humaneval(args: argparse.Namespace) -> int:
@@ -267,8 +268,16 @@ def _add_candidates_option(parser: argparse.ArgumentParser, default: int = CANDI
         "--candidates",
         type=_at_least_one,
         default=default,
-        help=f"fixes tried per round, in the fixer's own kernel, until one passes (default {default}"
-        + (f"; {what})" if what else ")"),
+        help=f"fixes tried per round until one passes, each in a copy of the fixer's own kernel (in that kernel "
+        f"where no copy can be made; default {default}" + (f"; {what})" if what else ")"),
+    )
+
+
+def _add_in_kernel_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--in-kernel",
+        action="store_true",
+        help="run the candidates in the benchmark's kernel itself, not in copies of it (to measure what copies buy)",
     )
 
 
@@ -323,11 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"fixes tried per round, each in a copy of the kernel, until one passes there and is run (default "
         f"{CANDIDATES}, as in the panel; 1: one untried proposal per round)",
     )
-    fixes.add_argument(
-        "--in-kernel",
-        action="store_true",
-        help="run the candidates in the benchmark's kernel itself, as the headless fixer does, not in copies",
-    )
+    _add_in_kernel_option(fixes)
     fixes.add_argument(
         "--without",
         help="leave these out of the prompt to measure what they buy (comma-separated): hints (the sentences for "
@@ -338,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     notebooks = which.add_parser("notebooks", help="the headless fixer on whole broken notebooks, judged fresh")
     notebooks.add_argument("--rounds", type=int, default=3, help="fix rounds per cell (default 3)")
     _add_candidates_option(notebooks)
+    _add_in_kernel_option(notebooks)
     notebooks.add_argument("--notebooks", help="only these notebooks (comma-separated names without .ipynb)")
     _add_model_options(notebooks, results="notebook")
     notebooks.set_defaults(run=_cmd_bench_notebooks)

@@ -207,6 +207,27 @@ async def test_one_candidate_per_round_is_proposed_untried() -> None:
     assert len(ran) == 2 and all(r.tried is None for r in outcome.rounds), "as the setting says: untried"
 
 
+SPOILS = "Make room first.\n```python\nvalues.append(16)\nroots = [math.root(v) for v in values]\nprint(roots)\n```"
+
+
+@pytest.mark.parametrize("copies", [True, False], ids=["in copies", "no copy can be made"])
+async def test_the_headless_fixer_tries_candidates_in_copies_else_in_its_own_kernel(copies: bool) -> None:
+    async with KernelExecutor(timeout=30) as kernel:
+        assert (await kernel.execute(SETUP)).ok
+        failure = await kernel.execute(CELL)
+        own = CountingKernel(kernel)
+        task = FixTask(CELL, failure, [SETUP])
+        reader = kernel if copies else NoCopies()
+        engine: Any = ScriptedEngine(SPOILS, FIXED)
+        outcome = await fix_cell(engine, own, task, 1, reader=reader, candidates=2, in_copy=True, own_kernel=True)
+        values = await kernel.evaluate("values")
+    assert outcome.status == "fixed" and [(r.number, r.candidate) for r in outcome.rounds] == [(1, 1), (1, 2)]
+    if copies:  # the failed candidate changed only its copy: the passing one starts from the same state
+        assert own.ran == [outcome.source] and values == "[1, 4, 9]"
+    else:  # both candidates ran in the fixer's own kernel, the first one's append included
+        assert len(own.ran) == 2 and values == "[1, 4, 9, 16]"
+
+
 def test_the_trial_expression_carries_the_code_as_a_literal() -> None:
     code = "print('\"\\'')  # quotes and backslashes\n"
     assert repr(code) in trial_expression(code)

@@ -35,6 +35,7 @@ class CaseResult:
     rounds: int
     passed_check: bool
     first_token_s: float | None
+    """From the failure to the proposal's first token: the kernel reads for the prompt count, as in the panel."""
     to_passing_s: float | None
     answer: str
     prompt_tokens: int = 0
@@ -65,7 +66,12 @@ async def run_case(
             raise RuntimeError(f"case {case.id}: setup failed: {setup.summary()}")
     failure = await kernel.execute(case.cell)
     started = time.perf_counter()
+    first_token_at: list[float] = []
     passed_at: list[float] = []
+
+    def on_token(round_number: int, text: str) -> None:
+        if not first_token_at:
+            first_token_at.append(time.perf_counter() - started)
 
     def on_result(fix_round: Round) -> None:
         if fix_round.passed:
@@ -73,7 +79,7 @@ async def run_case(
 
     # What the panel sends: the cells above; the kernel is read as the server reads the user's live kernel.
     task = FixTask(case.cell, failure, case.setup, aids=aids)
-    callbacks = LoopCallbacks(on_result=on_result)
+    callbacks = LoopCallbacks(on_token=on_token, on_result=on_result)
     outcome = await fix_cell(
         engine, kernel, task, rounds, callbacks, reader=kernel, candidates=candidates, in_copy=in_copy
     )
@@ -85,7 +91,7 @@ async def run_case(
         status=outcome.status,
         rounds=outcome.rounds[-1].number if outcome.rounds else 0,
         passed_check=passed_check,
-        first_token_s=outcome.rounds[0].first_token_s if outcome.rounds else None,
+        first_token_s=first_token_at[0] if first_token_at else None,
         to_passing_s=passed_at[0] if passed_at else None,
         answer=outcome.rounds[-1].answer if outcome.rounds else "",
         prompt_tokens=outcome.usage.prompt_tokens,

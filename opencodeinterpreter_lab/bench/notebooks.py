@@ -39,7 +39,9 @@ class NotebookResult:
     seconds: float
 
 
-async def run_notebook(engine: Engine, path: Path, rounds: int, candidates: int = 1) -> NotebookResult:
+async def run_notebook(
+    engine: Engine, path: Path, rounds: int, candidates: int = 1, in_copy: bool = True
+) -> NotebookResult:
     import nbformat
 
     with tempfile.TemporaryDirectory() as folder:
@@ -47,7 +49,7 @@ async def run_notebook(engine: Engine, path: Path, rounds: int, candidates: int 
         notebook = nbformat.read(copy, as_version=4)  # type: ignore[no-untyped-call]
         started = time.perf_counter()
         new_kernel = functools.partial(KernelExecutor, timeout=60, cwd=folder)
-        report = await fix_notebook(notebook, engine, new_kernel, rounds, candidates=candidates)
+        report = await fix_notebook(notebook, engine, new_kernel, rounds, candidates=candidates, in_copy=in_copy)
     return NotebookResult(
         name=path.stem,
         cells=report.cells_run,
@@ -73,7 +75,9 @@ def summarize(results: Sequence[NotebookResult]) -> str:
     return "\n".join(lines)
 
 
-def main(engine: Engine, rounds: int, only: Sequence[str], output: Path | None, candidates: int = 1) -> int:
+def main(
+    engine: Engine, rounds: int, only: Sequence[str], output: Path | None, candidates: int = 1, in_copy: bool = True
+) -> int:
     paths = [p for p in sorted(NOTEBOOKS.glob("*.ipynb")) if not only or p.stem in only]
 
     async def run() -> list[NotebookResult]:
@@ -81,7 +85,7 @@ def main(engine: Engine, rounds: int, only: Sequence[str], output: Path | None, 
         results = []
         try:
             for number, path in enumerate(paths, start=1):
-                result = await run_notebook(engine, path, rounds, candidates)
+                result = await run_notebook(engine, path, rounds, candidates, in_copy)
                 results.append(result)
                 print(
                     f"[{number:2}/{len(paths)}] {result.name:<36} failing {len(result.failing_before)} -> "

@@ -138,7 +138,10 @@ class LoopPolicy:
     trial: Callable[[str], Awaitable[ExecutionResult | str]] | None = None
     """Runs an answer in a copy of the kernel first (see ``trial.py``): only an answer that passes there is proposed
     and run; one that fails there is refined like a failed run. Where it answers why it could not try (no copy can be
-    made), that answer and the later ones are proposed untried, one per round."""
+    made), that answer and the later ones are proposed untried, one per round (see ``untried_candidates``)."""
+    untried_candidates: bool = False
+    """Where ``trial`` cannot make a copy, still run every candidate, untried, in the executor: a kernel of the
+    caller's own (the headless fixer), never the user's."""
 
 
 async def run_loop(
@@ -164,7 +167,7 @@ async def run_loop(
     steps = [(n, c) for n in range(1, max_rounds + 1) for c in range(1, policy.candidates + 1)]
     round_start = (messages, last_run)
     for number, candidate in steps:
-        if candidate > 1 and policy.trial is not None and trial is None:
+        if candidate > 1 and policy.trial is not None and trial is None and not policy.untried_candidates:
             continue  # no copy of the kernel: one proposal per round, in the user's kernel
         if candidate == 1:
             round_start = (messages, last_run)

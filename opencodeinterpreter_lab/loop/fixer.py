@@ -51,7 +51,8 @@ MAX_CELL_CHARS = 12_000
 """Longer cells cannot be rewritten within one answer by the small models this runs on."""
 CANDIDATES = 3
 """Fixes tried per round where trying is safe: by the panel in copies of the user's kernel (the server's
-``fix_candidates``), by the headless fixer in its own kernel. Set before any benchmark run, not tuned."""
+``fix_candidates``), by the headless fixer in copies of its own kernel (in that kernel where no copy can be made).
+Set before any benchmark run, not tuned."""
 
 FixStatus = Literal["fixed", "failed", "no_code", "unchanged"]
 _STATUS: dict[LoopEnd, FixStatus] = {
@@ -149,7 +150,11 @@ def hint_lines(task: FixTask, code: str, failure: ExecutionResult) -> str:
 
 
 def fix_policy(
-    task: FixTask, reader: KernelReader | None = None, candidates: int = 1, in_copy: bool = False
+    task: FixTask,
+    reader: KernelReader | None = None,
+    candidates: int = 1,
+    in_copy: bool = False,
+    own_kernel: bool = False,
 ) -> LoopPolicy:
     def restart(messages: list[ChatMessage], objection: str, last_run: LastRun | None) -> list[ChatMessage]:
         # The next round's conversation: the first prompt for the code that ran last (and its failure), with the
@@ -193,8 +198,9 @@ def fix_policy(
         refused_temperature=REFUSED_TEMPERATURE,
         reasks=1,
         judge=judge,
-        candidates=1 if in_copy and trial is None else candidates,  # never tried in the user's kernel itself
+        candidates=1 if in_copy and trial is None and not own_kernel else candidates,  # never in the user's kernel
         trial=trial,
+        untried_candidates=own_kernel,
     )
 
 
@@ -263,12 +269,14 @@ async def fix_cell(
     reader: KernelReader | None = None,
     candidates: int = 1,
     in_copy: bool = False,
+    own_kernel: bool = False,
 ) -> FixOutcome:
     """Propose, run and refine fixes for ``task`` until one runs cleanly and keeps doing the cell's work. With a
     ``reader`` on the kernel the code runs in, the prompt carries what the kernel says, and runs are checked there.
-    ``candidates`` answers are tried per round where trying is safe (see :attr:`LoopPolicy.candidates`): in a kernel
-    of the fixer's own, or ``in_copy``, in copies of the ``reader``'s kernel, proposing only one that passed there
-    (see ``trial.py``). Cancel by cancelling the awaiting task."""
+    ``candidates`` answers are tried per round where trying is safe (see :attr:`LoopPolicy.candidates`): ``in_copy``,
+    in copies of the ``reader``'s kernel, proposing only one that passed there (see ``trial.py``); else in the kernel
+    itself, which must then be the fixer's own. ``own_kernel``: the kernel is the fixer's own, so candidates that
+    cannot be tried in a copy run in it. Cancel by cancelling the awaiting task."""
     if len(task.source) > MAX_CELL_CHARS:
         message = f"The cell is too long to fix ({len(task.source)} characters, at most {MAX_CELL_CHARS}): split it."
         return FixOutcome("failed", task.source, [], message)
@@ -278,7 +286,7 @@ async def fix_cell(
         engine,
         executor,
         build_fix_prompt(task),
-        fix_policy(task, reader, candidates, in_copy),
+        fix_policy(task, reader, candidates, in_copy, own_kernel),
         max_rounds,
         task.language,
         callbacks,

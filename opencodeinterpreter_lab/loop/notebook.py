@@ -87,9 +87,12 @@ async def fix_notebook(
     max_rounds: int = 3,
     on_cell: Callable[[CellReport], None] = lambda report: None,
     candidates: int = 1,
+    in_copy: bool = True,
 ) -> NotebookReport:
     """Fix the failing code cells of ``notebook`` (an nbformat v4 node, changed in place) and judge the result in
-    fresh kernels (see the module's docstring).
+    fresh kernels (see the module's docstring). ``candidates`` fixes are tried per round, each in a copy of the
+    fixing kernel where one can be made (``in_copy``), so that a failed candidate leaves nothing behind for the next;
+    else in the fixing kernel itself.
 
     A fixed cell gets the passing source; its original source is kept in the cell's metadata
     (``opencodeinterpreter.original_source``). Every code cell gets the outputs of the final fresh run.
@@ -112,7 +115,16 @@ async def fix_notebook(
                 unset.update(dict.fromkeys(defined_names(cell.source), upstream))
             elif not result.ok:
                 task = FixTask(cell.source, result, list(earlier), language=language)
-                outcome = await fix_cell(engine, executor, task, max_rounds, reader=executor, candidates=candidates)
+                outcome = await fix_cell(
+                    engine,
+                    executor,
+                    task,
+                    max_rounds,
+                    reader=executor,
+                    candidates=candidates,
+                    in_copy=in_copy,
+                    own_kernel=True,
+                )
                 cell_report = _report(index, cell.source, result, outcome, earlier, [i for i, _ in cells], language)
                 report.failing.append(cell_report)
                 on_cell(cell_report)
