@@ -132,9 +132,9 @@ class LoopPolicy:
     """Why a clean run does not count (it showed nothing where the cell shows something, it left names unset), if
     anything does; the objection goes back to the model as for code that was not run."""
     candidates: int = 1
-    """Answers run per round, each sampled for the round's prompt, until one passes: the headless fixer, in a kernel
-    of its own, tries several; the panel tries them in a copy of the user's kernel (``trial``). The second and later
-    sample at least at the last of ``temperatures``, and none may be code that already ran."""
+    """Answers run per round, each sampled for the round's prompt, until one passes, each tried first in a copy of
+    the kernel (``trial``): the panel's copies are of the user's kernel, the headless fixer's of a kernel of its own.
+    The second and later sample at least at the last of ``temperatures``, and none may be code that already ran."""
     trial: Callable[[str], Awaitable[ExecutionResult | str]] | None = None
     """Runs an answer in a copy of the kernel first (see ``trial.py``): only an answer that passes there is proposed
     and run; one that fails there is refined like a failed run. Where it answers why it could not try (no copy can be

@@ -3,7 +3,8 @@
 1. A fresh kernel runs the notebook as it is, top to bottom, every cell (an error does not stop the run): which
    cells fail *before*.
 2. A second kernel runs it again, and each failing cell goes through the fix loop (the same ``fix_cell`` as the
-   panel); a passing fix replaces the cell before the run goes on. A cell knocked out by one above that still fails
+   panel, its candidates tried in forked copies of this kernel where one can be made); a passing fix replaces the
+   cell before the run goes on. A cell knocked out by one above that still fails
    (a ``NameError`` for a name that cell was to set) is left alone: fixing it could only make the data up.
 3. The verdict: a fresh kernel runs the fixed notebook top to bottom. A fixed cell that fails there (it passed only on
    what the failed original had left in the kernel), or a cell that passed before and fails now (a regression), gets
