@@ -300,7 +300,7 @@ def without_pasted(fix: str, original: str, earlier: Sequence[str]) -> str:
     those cells have run, and running their work again resets or repeats it. Imports and definitions stay; so does
     anything the failing cell itself contains."""
     fix_tree = parse_cell(fix)
-    if fix_tree is None or python_source(fix).rstrip("\n").count("\n") != fix.rstrip("\n").count("\n"):
+    if fix_tree is None or _lines_moved(fix):
         return fix  # lines moved by a transform (a cell magic): leave it as it is
     known = {ast.dump(s) for tree in map(parse_cell, earlier) if tree is not None for s in tree.body}
     own = parse_cell(original)
@@ -316,6 +316,51 @@ def without_pasted(fix: str, original: str, earlier: Sequence[str]) -> str:
     for statement in reversed(pasted):
         del lines[statement.lineno - 1 : (statement.end_lineno or statement.lineno)]
     return "\n".join(lines).strip("\n")
+
+
+def added_statements(original: str, fix: str) -> list[ast.stmt]:
+    """The fix's top-level statements that are not the cell's and not a change of one of its statements: those it
+    inserted, and all of a run of changed statements longer than the one it replaced (``x = json.dumps(c)`` then
+    ``x = json.loads(x)`` for ``x = json.load(c)``). Imports are left out: they add no work. Only statements alone on
+    their lines, in code whose lines IPython's transforms keep in place, so that :func:`without_statement` can
+    drop them."""
+    original_tree, fix_tree = parse_cell(original), parse_cell(fix)
+    if original_tree is None or fix_tree is None or _lines_moved(fix):
+        return []
+    statements = fix_tree.body
+    matcher = difflib.SequenceMatcher(
+        a=[ast.dump(s) for s in original_tree.body], b=[ast.dump(s) for s in statements], autojunk=False
+    )
+    added = [
+        statement
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag == "insert" or (tag == "replace" and j2 - j1 > i2 - i1)
+        for statement in statements[j1:j2]
+        if not isinstance(statement, ast.Import | ast.ImportFrom)
+    ]
+    alone = [s for s in added if all(t is s or _end(t) < s.lineno or t.lineno > _end(s) for t in statements)]
+    return alone if len(statements) > 1 else []  # a fix of one statement is all change
+
+
+def _end(statement: ast.stmt) -> int:
+    return statement.end_lineno or statement.lineno
+
+
+def without_statement(fix: str, statement: ast.stmt, original: str = "") -> str:
+    """``fix`` without the lines of one of its top-level ``statement`` s (see :func:`added_statements`), its
+    decorators and the comment lines right above it that are not the ``original`` cell's."""
+    first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))]) - 1
+    lines = fix.split("\n")
+    own = {line.strip() for line in original.split("\n")}
+    while first > 0 and lines[first - 1].lstrip().startswith("#") and lines[first - 1].strip() not in own:
+        first -= 1
+    del lines[first : _end(statement)]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _lines_moved(source: str) -> bool:
+    """Whether IPython's transforms move the cell's lines (a cell magic's body): line numbers are then not its own."""
+    return python_source(source).rstrip("\n").count("\n") != source.rstrip("\n").count("\n")
 
 
 def with_own_imports(fix: str, original: str, earlier_defined: set[str]) -> str:

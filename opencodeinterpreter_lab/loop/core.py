@@ -8,6 +8,7 @@ server starts.
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -142,6 +143,9 @@ class LoopPolicy:
     untried_candidates: bool = False
     """Where ``trial`` cannot make a copy, still run every candidate, untried, in the executor: a kernel of the
     caller's own (the headless fixer), never the user's."""
+    trim: Callable[[str, ExecutionResult], Awaitable[tuple[str, ExecutionResult]]] | None = None
+    """Given code that passed in a copy and what it did there: the code to propose instead, and what that did in a
+    copy (the fixer drops the statements a fix added that it passes without)."""
 
 
 async def run_loop(
@@ -215,6 +219,8 @@ async def run_loop(
             else:
                 loop_round.tried = tried
                 await _judge(policy, loop_round, tried)
+                if loop_round.passed and policy.trim is not None:
+                    await _trim(policy.trim, loop_round, hooks)
                 note = "Passed" if loop_round.passed else f"Not proposed: {_failed(loop_round)}"
                 hooks.on_token(number, f"\n\n*{note} in a copy of the kernel.*\n\n")
         if loop_round.result is None or loop_round.passed:  # untried, or passed in the copy: run it for real
@@ -265,6 +271,24 @@ async def _judge(policy: LoopPolicy, loop_round: Round, result: ExecutionResult)
     loop_round.rejected = await policy.judge(loop_round.code or "", result) if result.ok and policy.judge else None
     if loop_round.rejected is not None:
         loop_round.objections.append("ran but " + _reason(loop_round.rejected))
+
+
+async def _trim(
+    trim: Callable[[str, ExecutionResult], Awaitable[tuple[str, ExecutionResult]]],
+    loop_round: Round,
+    hooks: LoopCallbacks,
+) -> None:
+    """Propose the round's passing code as ``trim`` has it, and say what it left out."""
+    assert loop_round.code is not None and loop_round.tried is not None
+    code, tried = await trim(loop_round.code, loop_round.tried)
+    if code == loop_round.code:
+        return
+    diff = difflib.ndiff(loop_round.code.split("\n"), code.split("\n"))
+    removed = (line[2:].strip() for line in diff if line.startswith("- "))
+    dropped = [line for line in removed if line and not line.startswith("#")]
+    loop_round.code, loop_round.tried, loop_round.result = code, tried, tried
+    shown = "; ".join(f"`{line if len(line) <= 60 else line[:57] + '...'}`" for line in dropped[:3])
+    hooks.on_token(loop_round.number, f"\n\n*It also passes without {shown}: proposed without.*\n\n")
 
 
 def _failed(loop_round: Round) -> str:

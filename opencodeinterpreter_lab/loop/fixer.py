@@ -13,12 +13,14 @@ import ast
 import dataclasses
 import difflib
 import functools
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..engine.base import ChatMessage, Engine, Usage
 from .cells import (
+    added_statements,
     defined_names,
     dropped_names,
     guarded_names,
@@ -30,6 +32,7 @@ from .cells import (
     used_names,
     with_own_imports,
     without_pasted,
+    without_statement,
 )
 from .core import LastRun, LoopCallbacks, LoopEnd, LoopPolicy, Round, run_loop, total_usage
 from .execution import ExecutionResult, Executor, KernelReader, describe_variables
@@ -53,6 +56,9 @@ CANDIDATES = 3
 """Fixes tried per round where trying is safe: by the panel in copies of the user's kernel (the server's
 ``fix_candidates``), by the headless fixer in copies of its own kernel (in that kernel where no copy can be made).
 Set before any benchmark run, not tuned."""
+TRIM_SECONDS = 10.0
+"""How long a passing fix is tried without the statements it added (each in a copy of the kernel) before it is
+proposed: a cell that takes longer to run is proposed as the model wrote it. Set before any benchmark run."""
 
 FixStatus = Literal["fixed", "failed", "no_code", "unchanged"]
 _STATUS: dict[LoopEnd, FixStatus] = {
@@ -181,9 +187,10 @@ def fix_policy(
                 return f"Do not drop the cell's work: it ran but did not set {', '.join(unset)}. Set them."
         return None
 
-    trial = None  # one candidate a round is proposed untried, as documented for candidates = 1
+    trial = trim = None  # one candidate a round is proposed untried, as documented for candidates = 1
     if in_copy and candidates > 1 and reader is not None and task.language == "python":
         trial = functools.partial(try_in_copy, reader)
+        trim = functools.partial(trimmed_fix, task, trial, judge)
     # Every round starts from the first prompt, for the code that failed last (small models anchor on their earlier
     # answers; the prompt's head stays in llama.cpp's cache). Greedy first; later rounds sample a little, so that a
     # model stuck on one idea can leave it, and more after an answer that repeated the failing code or only hid the
@@ -201,7 +208,43 @@ def fix_policy(
         candidates=1 if in_copy and trial is None and not own_kernel else candidates,  # never in the user's kernel
         trial=trial,
         untried_candidates=own_kernel,
+        trim=trim,
     )
+
+
+async def trimmed_fix(
+    task: FixTask,
+    trial: Callable[[str], Awaitable[ExecutionResult | str]],
+    judge: Callable[[str, ExecutionResult], Awaitable[str | None]],
+    code: str,
+    tried: ExecutionResult,
+    seconds: float = TRIM_SECONDS,
+) -> tuple[str, ExecutionResult]:
+    """``code``, a fix that passed in a copy of the kernel (``tried``), without each statement it added to the cell
+    that it also passes without, tried in copies, and what the last version that passed did there.
+
+    A fix changes only what it must: small models add work the cell never asked for (``json.loads`` of the string
+    the cell was fixed to make), and what runs without it was not needed to fix the error. A shorter version must
+    pass every check a fix must pass."""
+    deadline = time.monotonic() + seconds
+    failed: set[str] = set()
+    while shorter_versions := [
+        shorter
+        for statement in reversed(added_statements(task.source, code))  # the last added first
+        if (shorter := without_statement(code, statement, task.source)) not in failed
+        and fix_objection(task, shorter) is None
+    ]:
+        for shorter in shorter_versions:
+            if time.monotonic() > deadline:
+                return code, tried
+            result = await trial(shorter)
+            if isinstance(result, ExecutionResult) and result.ok and await judge(shorter, result) is None:
+                code, tried = shorter, result
+                break  # and look again at what this one added
+            failed.add(shorter)
+        else:
+            break
+    return code, tried
 
 
 def tidy_fix(task: FixTask, code: str) -> str:
