@@ -15,6 +15,7 @@ from scripted import ScriptedEngine
 
 from opencodeinterpreter_lab import cli
 from opencodeinterpreter_lab.loop.cells import (
+    added_statements,
     defined_names,
     dropped_names,
     guarded_names,
@@ -24,6 +25,7 @@ from opencodeinterpreter_lab.loop.cells import (
     used_names,
     with_own_imports,
     without_pasted,
+    without_statement,
 )
 from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor
 from opencodeinterpreter_lab.loop.fixer import FixTask, fix_cell, fix_objection
@@ -112,6 +114,32 @@ def test_statements_pasted_from_earlier_cells_are_dropped_from_a_fix() -> None:
     )
     assert without_pasted("values = [1, 4, 9]", "x = values[9]", earlier) == "values = [1, 4, 9]", "nothing left"
     assert without_pasted("n = 0\nn += 1", "n = 0\nn += 1\nprint(n / 0)", ["n = 0"]) == "n = 0\nn += 1", "its own"
+
+
+def test_the_statements_a_fix_added_are_found_and_can_be_dropped() -> None:
+    original = "# serialize the config\nconfig_json = json.load(config)\nprint(config_json)"
+    fix = (
+        "import json\n# serialize the config\nconfig_json = json.dumps(config)\n\n# and back\n"
+        "config_json = json.loads(config_json)\nprint(config_json)"
+    )
+    added = added_statements(original, fix)
+    assert [s.lineno for s in added] == [3, 6], "the changed line and the one after it; not the import or print"
+    assert without_statement(fix, added[1], original) == (
+        "import json\n# serialize the config\nconfig_json = json.dumps(config)\n\nprint(config_json)"
+    ), "its comment goes with it"
+    assert without_statement(fix, added[0], original) == (
+        "import json\n# serialize the config\n\n# and back\nconfig_json = json.loads(config_json)\nprint(config_json)"
+    ), "the cell's own comment stays"
+    assert added_statements("x = f(1)", "x = g(1)") == [], "a changed statement is not an added one"
+    cell = "df.loc[df.x < 0, 'x'] = np.NaN\nprint(df.x.mean())"
+    changed = "import numpy as np\ndf.loc[df.x < 0, 'x'] = np.nan\nprint(df.x.mean())"
+    assert added_statements(cell, changed) == [], "nor is an import: dropping the change would undo the fix"
+    assert [s.lineno for s in added_statements(cell, "df = df.copy()\n" + changed)] == [1], "but this is"
+    assert added_statements("x = f(1)", "y = 2; x = f(y)") == [], "statements sharing a line stay together"
+    assert added_statements("%%time\nx = f(1)", "%%time\ny = 2\nx = f(y)") == [], "lines moved by a cell magic"
+    decorated = "@cache\ndef f(n):\n    return n\nx = f(1)"
+    (definition,) = added_statements("x = f(1)", decorated)
+    assert without_statement(decorated, definition) == "x = f(1)", "with its decorator"
 
 
 def test_a_fix_gets_the_cells_own_imports_back_where_it_uses_them() -> None:
@@ -253,7 +281,7 @@ def test_a_fix_that_breaks_a_cell_that_passed_is_withdrawn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Cell 2's fix empties the list that cell 3 reads: cell 3 passed before, fails after; the fix is withdrawn."""
-    breaking = answer("values.clear()\nmean = sum(values) / max(len(values), 1)")
+    breaking = answer("mean = sum(values) / len(values.clear() or values or [1])")  # one statement: no trim
     monkeypatch.setattr(cli, "_engine", lambda args: ScriptedEngine(breaking))
     source = tmp_path / "nb.ipynb"
     write_notebook(source, "values = [1, 2, 3]", "mean = sum(values) / count", "print(values[0] + 1)")

@@ -12,12 +12,13 @@ from scripted import Outbox, ScriptedEngine
 
 from opencodeinterpreter_lab.loop.core import LoopCallbacks, Round
 from opencodeinterpreter_lab.loop.execution import ExecutionResult, KernelExecutor, KernelReader
-from opencodeinterpreter_lab.loop.fixer import FixOutcome, FixTask, fix_cell
+from opencodeinterpreter_lab.loop.fixer import FixOutcome, FixTask, fix_cell, trimmed_fix
 from opencodeinterpreter_lab.loop.trial import NO_ANSWER, REPORT_CHARS, trial_expression, try_in_copy
 from opencodeinterpreter_lab.server.session import ChatSession, GenerationDefaults
 
 SETUP = "import math\nvalues = [1, 4, 9]\ncount = 1"
 CELL = "roots = [math.sqroot(v) for v in values]\nprint(roots)"
+FAILED = ExecutionResult("error", [{"output_type": "error", "ename": "AttributeError", "evalue": "", "traceback": []}])
 
 
 async def _stray_outputs(kernel: KernelExecutor) -> list[str]:
@@ -205,6 +206,44 @@ async def test_one_candidate_per_round_is_proposed_untried() -> None:
     outcome, ran = await _fix_as_the_panel(ScriptedEngine(WRONG, FIXED), 2, 1)
     assert outcome.status == "fixed"
     assert len(ran) == 2 and all(r.tried is None for r in outcome.rounds), "as the setting says: untried"
+
+
+ADDS_WORK = (
+    "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\n# rounded\nroots = [round(r) for r in roots]\n"
+    "print(roots)\n```"
+)
+NEEDS_ITS_LINE = "Use sqrt.\n```python\nsqrt = math.sqrt\nroots = [sqrt(v) for v in values]\nprint(roots)\n```"
+
+
+async def test_a_fix_is_proposed_without_what_it_added_and_passes_without() -> None:
+    notes: list[str] = []
+    callbacks = LoopCallbacks(on_token=lambda number, text: notes.append(text))
+    outcome, ran = await _fix_as_the_panel(ScriptedEngine(ADDS_WORK), 1, 3, callbacks)
+    assert outcome.status == "fixed"
+    assert outcome.source == "roots = [math.sqrt(v) for v in values]\nprint(roots)", "work the cell never asked for"
+    assert ran == [outcome.source], "only the shorter fix ran in the user's kernel"
+    assert "*It also passes without `roots = [round(r) for r in roots]`: proposed without.*" in "".join(notes)
+
+    outcome, ran = await _fix_as_the_panel(ScriptedEngine(NEEDS_ITS_LINE), 1, 3)
+    assert outcome.source == "sqrt = math.sqrt\nroots = [sqrt(v) for v in values]\nprint(roots)", "it needs its line"
+
+
+async def test_a_slow_fix_is_proposed_as_written() -> None:
+    task = FixTask(CELL, FAILED, [SETUP])
+    tries: list[str] = []
+
+    async def trial(code: str) -> ExecutionResult:
+        tries.append(code)
+        return ExecutionResult("ok", [])
+
+    async def judge(code: str, result: ExecutionResult) -> None:
+        return None
+
+    code = "roots = [math.sqrt(v) for v in values]\nroots = [round(r) for r in roots]\nprint(roots)"
+    ran = ExecutionResult("ok", [], in_copy=True)
+    assert await trimmed_fix(task, trial, judge, code, ran, seconds=0) == (code, ran) and tries == []
+    trimmed, _ = await trimmed_fix(task, trial, judge, code, ran)
+    assert trimmed == "roots = [math.sqrt(v) for v in values]\nprint(roots)"
 
 
 SPOILS = "Make room first.\n```python\nvalues.append(16)\nroots = [math.root(v) for v in values]\nprint(roots)\n```"

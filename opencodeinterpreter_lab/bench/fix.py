@@ -44,6 +44,8 @@ class CaseResult:
     """From the failure to the end of the fix loop."""
     objections: list[str] = field(default_factory=list)
     """Why answers were not run, or runs not accepted (see :attr:`Round.objections`)."""
+    left_out: list[str] = field(default_factory=list)
+    """Lines of passing answers that the proposal left out (see :attr:`Round.left_out`)."""
 
     @property
     def fixed(self) -> bool:
@@ -97,6 +99,7 @@ async def run_case(
         prompt_tokens=outcome.usage.prompt_tokens,
         seconds=seconds,
         objections=[o for r in outcome.rounds for o in r.objections],
+        left_out=[line for r in outcome.rounds for line in r.left_out],
     )
 
 
@@ -148,6 +151,12 @@ def summarize(results: list[CaseResult], rounds: int) -> str:
     objected = Counter(o.split(":")[0] for r in results for o in r.objections)
     lines.append(
         "answers not run or not accepted: " + (", ".join(f"{n} {o}" for o, n in objected.most_common()) or "none")
+    )
+    trimmed = [r for r in results if r.left_out]
+    lines.append(
+        f"proposed without lines they passed without: {len(trimmed)} "
+        f"({sum(r.fixed for r in trimmed)} of them fixed, {sum(r.status == 'fixed' and not r.fixed for r in trimmed)} "
+        "passing but wrong)"
     )
     all_rounds = sum(r.rounds for r in results) or 1
     lines.append(

@@ -319,27 +319,42 @@ def without_pasted(fix: str, original: str, earlier: Sequence[str]) -> str:
 
 
 def added_statements(original: str, fix: str) -> list[ast.stmt]:
-    """The fix's top-level statements that are not the cell's and not a change of one of its statements: those it
-    inserted, and all of a run of changed statements longer than the one it replaced (``x = json.dumps(c)`` then
-    ``x = json.loads(x)`` for ``x = json.load(c)``). Imports are left out: they add no work. Only statements alone on
-    their lines, in code whose lines IPython's transforms keep in place, so that :func:`without_statement` can
-    drop them."""
+    """The statements a fix may have added to the cell: none unless it has more statements than the cell (imports
+    aside: they add no work); then those that are not the cell's own, and not a changed version of one — the only
+    statement doing what one of the cell's statements did (setting ``df['x']``, calling ``plt.plot``) is its change,
+    whatever else differs. ``x = json.dumps(c)`` then ``x = json.loads(x)`` for ``x = json.load(c)``: either may be
+    the added one. Only statements alone on their lines, in code whose lines IPython's transforms keep in place, so
+    that :func:`without_statement` can drop them."""
     original_tree, fix_tree = parse_cell(original), parse_cell(fix)
     if original_tree is None or fix_tree is None or _lines_moved(fix):
         return []
-    statements = fix_tree.body
-    matcher = difflib.SequenceMatcher(
-        a=[ast.dump(s) for s in original_tree.body], b=[ast.dump(s) for s in statements], autojunk=False
-    )
-    added = [
+    own = [s for s in original_tree.body if not isinstance(s, ast.Import | ast.ImportFrom)]
+    body = [s for s in fix_tree.body if not isinstance(s, ast.Import | ast.ImportFrom)]
+    if len(body) <= len(own):
+        return []
+    own_statements, own_doings = {ast.dump(s) for s in own}, {_doing(s) for s in own}
+    doings = [_doing(s) for s in body]
+    return [
         statement
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag == "insert" or (tag == "replace" and j2 - j1 > i2 - i1)
-        for statement in statements[j1:j2]
-        if not isinstance(statement, ast.Import | ast.ImportFrom)
+        for statement, doing in zip(body, doings, strict=True)
+        if ast.dump(statement) not in own_statements
+        and (doing not in own_doings or doings.count(doing) > 1)
+        and all(t is statement or _end(t) < statement.lineno or t.lineno > _end(statement) for t in fix_tree.body)
     ]
-    alone = [s for s in added if all(t is s or _end(t) < s.lineno or t.lineno > _end(s) for t in statements)]
-    return alone if len(statements) > 1 else []  # a fix of one statement is all change
+
+
+def _doing(statement: ast.stmt) -> str:
+    """What a statement does, to pair a fix's statements with the cell's: what it assigns to (``df['x']``), the
+    call it makes (``plt.plot``), the name it defines, or its kind (``for``)."""
+    if isinstance(statement, ast.Assign):
+        return " = ".join(map(ast.unparse, statement.targets))
+    if isinstance(statement, ast.AugAssign | ast.AnnAssign):
+        return ast.unparse(statement.target)
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        return _call_name(statement.value) + "()"
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return statement.name
+    return type(statement).__name__
 
 
 def _end(statement: ast.stmt) -> int:

@@ -44,6 +44,8 @@ class Round:
     """Why answers of this round were not run or not accepted, in a few words each."""
     rejected: str | None = None
     """Why a clean run was not accepted (see :attr:`LoopPolicy.judge`), if it was not."""
+    left_out: list[str] = field(default_factory=list)
+    """Lines of the answer's code that the proposal leaves out: it passed without them (see :attr:`LoopPolicy.trim`)."""
 
     @property
     def passed(self) -> bool:
@@ -286,7 +288,7 @@ async def _trim(
     diff = difflib.ndiff(loop_round.code.split("\n"), code.split("\n"))
     removed = (line[2:].strip() for line in diff if line.startswith("- "))
     dropped = [line for line in removed if line and not line.startswith("#")]
-    loop_round.code, loop_round.tried, loop_round.result = code, tried, tried
+    loop_round.code, loop_round.tried, loop_round.result, loop_round.left_out = code, tried, tried, dropped
     shown = "; ".join(f"`{line if len(line) <= 60 else line[:57] + '...'}`" for line in dropped[:3])
     hooks.on_token(loop_round.number, f"\n\n*It also passes without {shown}: proposed without.*\n\n")
 

@@ -3,8 +3,10 @@
 One fixer for every caller: the panel (executing in the user's live kernel through the frontend), the headless
 ``jupyter opencodeinterpreter fix`` and the benchmarks (executing in a kernel of their own). It stops at the first
 clean run, when a round ends with nothing to run (no code, or the failing code again, or code that hides the error or
-drops the cell's work, even when asked once more), or after ``max_rounds``. The prompt carries hints for well-known
-errors (``hints.py``); which earlier cells matter, and the checks on a fix's code, are in ``cells.py``.
+drops the cell's work, even when asked once more), or after ``max_rounds``. Where fixes are tried in copies of the
+kernel, a passing one is proposed without the statements it added that it also passes without (:func:`trimmed_fix`).
+The prompt carries hints for well-known errors (``hints.py``); which earlier cells matter, and the checks on a fix's
+code, are in ``cells.py``.
 """
 
 from __future__ import annotations
