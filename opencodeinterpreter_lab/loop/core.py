@@ -221,10 +221,11 @@ async def run_loop(
             else:
                 loop_round.tried = tried
                 await _judge(policy, loop_round, tried)
-                if loop_round.passed and policy.trim is not None:
-                    await _trim(policy.trim, loop_round, hooks)
                 note = "Passed" if loop_round.passed else f"Not proposed: {_failed(loop_round)}"
                 hooks.on_token(number, f"\n\n*{note} in a copy of the kernel.*\n\n")
+                if loop_round.passed and policy.trim is not None:
+                    await _trim(policy.trim, loop_round, hooks)
+                    ran.append(loop_round.code)
         if loop_round.result is None or loop_round.passed:  # untried, or passed in the copy: run it for real
             hooks.on_proposal(loop_round)
             await _judge(policy, loop_round, await executor.execute(loop_round.code))

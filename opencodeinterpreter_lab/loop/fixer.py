@@ -59,8 +59,9 @@ CANDIDATES = 3
 ``fix_candidates``), by the headless fixer in copies of its own kernel (in that kernel where no copy can be made).
 Set before any benchmark run, not tuned."""
 TRIM_SECONDS = 10.0
-"""How long a passing fix is tried without the statements it added (each in a copy of the kernel) before it is
-proposed: a cell that takes longer to run is proposed as the model wrote it. Set before any benchmark run."""
+"""How long a passing fix is tried without the statements it added (in copies of the kernel, each try cut off
+there too) before it is proposed: a cell slower than that is proposed as the model wrote it. Set before any
+benchmark run."""
 
 FixStatus = Literal["fixed", "failed", "no_code", "unchanged"]
 _STATUS: dict[LoopEnd, FixStatus] = {
@@ -192,7 +193,7 @@ def fix_policy(
     trial = trim = None  # one candidate a round is proposed untried, as documented for candidates = 1
     if in_copy and candidates > 1 and reader is not None and task.language == "python":
         trial = functools.partial(try_in_copy, reader)
-        trim = functools.partial(trimmed_fix, task, trial, judge)
+        trim = functools.partial(trimmed_fix, task, functools.partial(try_in_copy, reader, timeout=TRIM_SECONDS), judge)
     # Every round starts from the first prompt, for the code that failed last (small models anchor on their earlier
     # answers; the prompt's head stays in llama.cpp's cache). Greedy first; later rounds sample a little, so that a
     # model stuck on one idea can leave it, and more after an answer that repeated the failing code or only hid the
