@@ -48,8 +48,6 @@ class CaseResult:
     """Lines of passing answers that the proposal left out (see :attr:`Round.left_out`)."""
     confirmations: list[str] = field(default_factory=list)
     """What sampling a passing sampled fix again found, per such round (see :attr:`Round.confirmation`)."""
-    displaced_passed_check: bool | None = None
-    """Where two other samples displaced the first passing fix: whether that one would have passed the check."""
 
     @property
     def fixed(self) -> bool:
@@ -91,8 +89,6 @@ async def run_case(
     )
     seconds = time.perf_counter() - started
     passed_check = outcome.status == "fixed" and (await kernel.execute(case.check)).ok
-    displaced = next((r.displaced for r in outcome.rounds if r.displaced is not None), None)
-    displaced_passed_check = None if displaced is None else await _passes(kernel, case, displaced)
     return CaseResult(
         id=case.id,
         category=case.category,
@@ -107,16 +103,7 @@ async def run_case(
         objections=[o for r in outcome.rounds for o in r.objections],
         left_out=[line for r in outcome.rounds for line in r.left_out],
         confirmations=[r.confirmation for r in outcome.rounds if r.confirmation],
-        displaced_passed_check=displaced_passed_check,
     )
-
-
-async def _passes(kernel: KernelExecutor, case: FixCase, code: str) -> bool:
-    """Whether ``code`` in place of the case's cell, after its setup, runs and passes its check."""
-    await kernel.execute("%reset -f")
-    for cell in case.setup:
-        await kernel.execute(cell)
-    return (await kernel.execute(code)).ok and (await kernel.execute(case.check)).ok
 
 
 CASE_SETS: dict[str, tuple[FixCase, ...]] = {
@@ -177,9 +164,7 @@ def summarize(results: list[CaseResult], rounds: int) -> str:
     confirmed = Counter(c for r in results for c in r.confirmations)
     lines.append(
         f"sampled fixes sampled again: {sum(confirmed.values())} (another answer agreed {confirmed['agreed']}, "
-        f"two others agreed on another fix {confirmed['another']}, none agreed {confirmed['none']}); where two "
-        f"others displaced it: {sum(r.fixed for r in results if r.displaced_passed_check is not None)} right now, "
-        f"{sum(bool(r.displaced_passed_check) for r in results)} right before"
+        f"two others agreed on another fix {confirmed['another']}, none agreed {confirmed['none']})"
     )
     all_rounds = sum(r.rounds for r in results) or 1
     lines.append(

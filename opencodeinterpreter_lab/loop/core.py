@@ -49,8 +49,6 @@ class Round:
     confirmation: Literal["", "agreed", "another", "none"] = ""
     """Whether a sample drawn again did what this answer did in a copy (see :attr:`LoopPolicy.confirmations`):
     ``agreed``; ``another``: two other samples agreed and the round proposes theirs; ``none``: none did."""
-    displaced: str | None = None
-    """The code this round would have proposed, when two other samples agreed on another (``another``)."""
 
     @property
     def passed(self) -> bool:
@@ -333,19 +331,14 @@ async def _confirm(
             if agreed is None:
                 passing.append((sample.answer, code, tried))
                 continue
-        if agreed is not passing[0]:
-            loop_round.displaced = loop_round.code
         loop_round.answer, loop_round.code, loop_round.tried = agreed
         loop_round.result = loop_round.tried
         loop_round.confirmation = "agreed" if agreed is passing[0] else "another"
-        note = {
-            "agreed": "another answer did the same in a copy; proposed",
-            "another": "two other answers did the same as each other, not what this one did; proposed theirs",
-        }[loop_round.confirmation]
-        hooks.on_token(loop_round.number, f"\n\n*Sampled again: {note}.*\n\n")
+        which = "it" if agreed is passing[0] else "another sample that passed"
+        hooks.on_token(loop_round.number, f"\n\n*Sampled again: an answer did what {which} did; proposed.*\n\n")
         return
     loop_round.confirmation = "none"
-    hooks.on_token(loop_round.number, "\n\n*Sampled again: no other answer did the same; proposed as it is.*\n\n")
+    hooks.on_token(loop_round.number, "\n\n*Sampled again: no answer did the same; proposed as it is.*\n\n")
 
 
 async def _trim(
