@@ -208,39 +208,6 @@ async def test_one_candidate_per_round_is_proposed_untried() -> None:
     assert len(ran) == 2 and all(r.tried is None for r in outcome.rounds), "as the setting says: untried"
 
 
-QUARTER_POWER = "Take roots.\n```python\nroots = [v ** 0.25 for v in values]\nprint(roots)\n```"
-HALF_POWER = "Use a power.\n```python\nroots = [v ** 0.5 for v in values]\nprint(roots)\n```"
-
-
-async def test_a_sampled_fix_is_proposed_once_another_sample_does_the_same() -> None:
-    notes: list[str] = []
-    callbacks = LoopCallbacks(on_token=lambda number, text: notes.append(text))
-    # The greedy answer fails; the second candidate (sampled) passes, but no sample drawn again does what it did: two
-    # others agree with each other, in different code, and theirs is proposed.
-    engine: Any = ScriptedEngine(WRONG, QUARTER_POWER, FIXED, HALF_POWER)
-    outcome, ran = await _fix_as_the_panel(engine, 1, 3, callbacks)
-    assert outcome.status == "fixed" and outcome.source == "roots = [math.sqrt(v) for v in values]\nprint(roots)"
-    assert ran == [outcome.source], "the samples ran in copies only"
-    assert outcome.rounds[-1].confirmation == "another" and outcome.rounds[-1].answer == FIXED
-    assert (
-        outcome.rounds[-1].tried is not None
-        and "roots: list len=3 = [1.0, 2.0, 3.0]" in outcome.rounds[-1].tried.variables
-    )
-    assert "*Sampled again: an answer did what another sample that passed did; proposed.*" in "".join(notes)
-    assert engine.temperatures[2:] == [engine.temperatures[1]] * 2, "sampled like the candidate"
-
-    # No sample agrees: the first that passed is proposed, as before.
-    outcome, ran = await _fix_as_the_panel(ScriptedEngine(WRONG, QUARTER_POWER, FIXED, ALSO_WRONG), 1, 3)
-    assert outcome.source == "roots = [v ** 0.25 for v in values]\nprint(roots)" and ran == [outcome.source]
-    assert outcome.rounds[-1].confirmation == "none"
-
-
-async def test_a_greedy_fix_that_passes_is_proposed_at_once() -> None:
-    engine: Any = ScriptedEngine(FIXED)
-    outcome, _ = await _fix_as_the_panel(engine, 1, 3)
-    assert outcome.status == "fixed" and len(engine.prompts) == 1 and outcome.rounds[-1].confirmation == ""
-
-
 ADDS_WORK = (
     "Use sqrt.\n```python\nroots = [math.sqrt(v) for v in values]\n# rounded\nroots = [round(r) for r in roots]\n"
     "print(roots)\n```"

@@ -46,8 +46,6 @@ class CaseResult:
     """Why answers were not run, or runs not accepted (see :attr:`Round.objections`)."""
     left_out: list[str] = field(default_factory=list)
     """Lines of passing answers that the proposal left out (see :attr:`Round.left_out`)."""
-    confirmations: list[str] = field(default_factory=list)
-    """What sampling a passing sampled fix again found, per such round (see :attr:`Round.confirmation`)."""
 
     @property
     def fixed(self) -> bool:
@@ -102,7 +100,6 @@ async def run_case(
         seconds=seconds,
         objections=[o for r in outcome.rounds for o in r.objections],
         left_out=[line for r in outcome.rounds for line in r.left_out],
-        confirmations=[r.confirmation for r in outcome.rounds if r.confirmation],
     )
 
 
@@ -160,11 +157,6 @@ def summarize(results: list[CaseResult], rounds: int) -> str:
         f"proposed without lines they passed without: {len(trimmed)} "
         f"({sum(r.fixed for r in trimmed)} of them fixed, {sum(r.status == 'fixed' and not r.fixed for r in trimmed)} "
         "passing but wrong)"
-    )
-    confirmed = Counter(c for r in results for c in r.confirmations)
-    lines.append(
-        f"sampled fixes sampled again: {sum(confirmed.values())} (another answer agreed {confirmed['agreed']}, "
-        f"two others agreed on another fix {confirmed['another']}, none agreed {confirmed['none']})"
     )
     all_rounds = sum(r.rounds for r in results) or 1
     lines.append(

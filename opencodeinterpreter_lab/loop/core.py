@@ -46,9 +46,6 @@ class Round:
     """Why a clean run was not accepted (see :attr:`LoopPolicy.judge`), if it was not."""
     left_out: list[str] = field(default_factory=list)
     """Lines of the answer's code that the proposal leaves out: it passed without them (see :attr:`LoopPolicy.trim`)."""
-    confirmation: Literal["", "agreed", "another", "none"] = ""
-    """Whether a sample drawn again did what this answer did in a copy (see :attr:`LoopPolicy.confirmations`):
-    ``agreed``; ``another``: two other samples agreed and the round proposes theirs; ``none``: none did."""
 
     @property
     def passed(self) -> bool:
@@ -151,12 +148,6 @@ class LoopPolicy:
     trim: Callable[[str, ExecutionResult], Awaitable[tuple[str, ExecutionResult]]] | None = None
     """Given code that passed in a copy and what it did there: the code to propose instead, and what that did in a
     copy (the fixer drops the statements a fix added that it passes without)."""
-    confirmations: int = 0
-    """Where answers are tried in copies: after a sampled answer (temperature above 0) passed there, how many more
-    samples of its prompt to try there until one does what a passing one did (``agreement``); the first of the two is
-    proposed, or the first that passed when none agrees. A greedy answer that passes is proposed at once."""
-    agreement: Callable[[ExecutionResult], str] = lambda result: result.summary()
-    """What two runs in copies must share to agree (the fixer's: what they showed, what the cell's names held)."""
 
 
 async def run_loop(
@@ -232,10 +223,6 @@ async def run_loop(
                 await _judge(policy, loop_round, tried)
                 note = "Passed" if loop_round.passed else f"Not proposed: {_failed(loop_round)}"
                 hooks.on_token(number, f"\n\n*{note} in a copy of the kernel.*\n\n")
-                if loop_round.passed and temperature > 0 and policy.confirmations:
-                    await _confirm(
-                        engine, messages, loop_round, policy, trial, ran, max_tokens, temperature, language, hooks
-                    )
                 if loop_round.passed and policy.trim is not None:
                     await _trim(policy.trim, loop_round, hooks)
                     ran.append(loop_round.code)
@@ -287,58 +274,6 @@ async def _judge(policy: LoopPolicy, loop_round: Round, result: ExecutionResult)
     loop_round.rejected = await policy.judge(loop_round.code or "", result) if result.ok and policy.judge else None
     if loop_round.rejected is not None:
         loop_round.objections.append("ran but " + _reason(loop_round.rejected))
-
-
-async def _confirm(
-    engine: Engine,
-    messages: list[ChatMessage],
-    loop_round: Round,
-    policy: LoopPolicy,
-    trial: Callable[[str], Awaitable[ExecutionResult | str]],
-    ran: list[str],
-    max_tokens: int,
-    temperature: float,
-    language: str,
-    hooks: LoopCallbacks,
-) -> None:
-    """Sample ``messages`` again, up to ``policy.confirmations`` times, until a sample passes in a copy and agrees with
-    an earlier passing one; the round then proposes the earlier of the two (else the answer it has).
-
-    A sampled fix is one draw among several the model finds plausible; one that a second draw repeats in what it does
-    is the model's consensus, not a chance (self-consistency: the fix it finds most often is more often right)."""
-    assert loop_round.code is not None and loop_round.tried is not None
-    passing = [(loop_round.answer, loop_round.code, loop_round.tried)]
-    for _ in range(policy.confirmations):
-        sample = Round(loop_round.number, loop_round.candidate)
-        await _answer(engine, messages, sample, policy, max_tokens, temperature, time.perf_counter(), LoopCallbacks())
-        loop_round.usage = Usage(
-            prompt_tokens=loop_round.usage.prompt_tokens + sample.usage.prompt_tokens,
-            completion_tokens=loop_round.usage.completion_tokens + sample.usage.completion_tokens,
-        )
-        code = last_code_block(sample.answer, language)
-        code = policy.tidy(code) if code is not None else None
-        if code is None:
-            continue
-        agreed = next((p for p in passing if same_code(code, p[1])), None)
-        if agreed is None:
-            if any(same_code(code, earlier) for earlier in ran) or policy.objection(code) is not None:
-                continue
-            ran.append(code)
-            tried = await trial(code)
-            if isinstance(tried, str) or not tried.ok or (policy.judge and await policy.judge(code, tried)):
-                continue
-            agreed = next((p for p in passing if policy.agreement(p[2]) == policy.agreement(tried)), None)
-            if agreed is None:
-                passing.append((sample.answer, code, tried))
-                continue
-        loop_round.answer, loop_round.code, loop_round.tried = agreed
-        loop_round.result = loop_round.tried
-        loop_round.confirmation = "agreed" if agreed is passing[0] else "another"
-        which = "it" if agreed is passing[0] else "another sample that passed"
-        hooks.on_token(loop_round.number, f"\n\n*Sampled again: an answer did what {which} did; proposed.*\n\n")
-        return
-    loop_round.confirmation = "none"
-    hooks.on_token(loop_round.number, "\n\n*Sampled again: no answer did the same; proposed as it is.*\n\n")
 
 
 async def _trim(

@@ -58,9 +58,6 @@ CANDIDATES = 3
 """Fixes tried per round where trying is safe: by the panel in copies of the user's kernel (the server's
 ``fix_candidates``), by the headless fixer in copies of its own kernel (in that kernel where no copy can be made).
 Set before any benchmark run, not tuned."""
-CONFIRMATIONS = 2
-"""Where fixes are tried in copies: more samples drawn after a sampled fix passed there, to find one that does the
-same (see :attr:`LoopPolicy.confirmations`). Set before any benchmark run, not tuned."""
 TRIM_SECONDS = 10.0
 """How long a passing fix is tried without the statements it added (in copies of the kernel, each try cut off
 there too) before it is proposed: a cell slower than that is proposed as the model wrote it. Set before any
@@ -197,13 +194,6 @@ def fix_policy(
     if in_copy and candidates > 1 and reader is not None and task.language == "python":
         trial = functools.partial(try_in_copy, reader)
         trim = functools.partial(trimmed_fix, task, functools.partial(try_in_copy, reader, timeout=TRIM_SECONDS), judge)
-    cell_names = defined_names(task.source)
-
-    def agreement(result: ExecutionResult) -> str:
-        # What a fix showed and what the names the cell sets held: fixes that agree on these computed the same.
-        held = [line for line in result.variables.split("\n") if line.split(":")[0] in cell_names]
-        return "\n".join([result.summary(), *held])
-
     # Every round starts from the first prompt, for the code that failed last (small models anchor on their earlier
     # answers; the prompt's head stays in llama.cpp's cache). Greedy first; later rounds sample a little, so that a
     # model stuck on one idea can leave it, and more after an answer that repeated the failing code or only hid the
@@ -222,8 +212,6 @@ def fix_policy(
         trial=trial,
         untried_candidates=own_kernel,
         trim=trim,
-        confirmations=CONFIRMATIONS if trial is not None else 0,
-        agreement=agreement,
     )
 
 
